@@ -1,0 +1,1013 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gc-compact: a small concurrent heap compactor built on userfaultfd, the way
+ * a moving garbage collector (e.g. Android ART's concurrent mark-compact)
+ * uses it.
+ *
+ *  1. Allocation: a from-space heap of 128-byte objects, 32 per 4 KiB page.
+ *     Objects die in clusters (runs of dead pages), as they do in real heaps.
+ *  2. Mark: a side mark bitmap says which objects are live; the mark phase
+ *     turns it into live pages (pages with at least one live object), a
+ *     forwarding table (from-space page -> dense to-space page, in order)
+ *     and runs of contiguous live pages.
+ *  3. Compaction: to-space is a fresh anonymous mapping registered with
+ *     userfaultfd (MISSING).  Mutator threads keep reading and writing their
+ *     objects through to-space addresses from the first instant (they hold
+ *     the forwarding table, as a read barrier would).  A collector thread
+ *     walks the runs in address order and fills to-space with UFFDIO_MOVE
+ *     (or UFFDIO_COPY for the baseline); a handler thread resolves every
+ *     to-space fault at once by moving (copying) just that page.
+ *  4. Release: from-space is unmapped.  With COPY its pages are still
+ *     populated, so it is MADV_DONTNEED'd first and the live set existed
+ *     twice until then; with MOVE it is already empty.
+ *  5. Verification: every live object is checked in to-space against the
+ *     version its owning mutator last wrote.
+ *
+ * Races between the collector and the fault handler (both may try to fill
+ * the same to-space page):
+ *  - The loser of a race on a page sees -EEXIST (the destination is already
+ *    populated): the handler wakes the faulting range and carries on, the
+ *    collector skips that page and carries on.
+ *  - UFFDIO_MOVE checks the destination and then the source under separate
+ *    page-table locks.  The other thread can complete the move of the same
+ *    page between the two checks; the source is then a hole while the
+ *    destination is populated.  Without UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES this
+ *    is -ENOENT, indistinguishable from a bug (a live page never populated),
+ *    and the collector's batch would stop there.  Both sides therefore pass
+ *    ALLOW_SRC_HOLES: the hole is skipped, and the page is where it belongs.
+ *    (COPY has no such race: its source stays populated.)
+ *  - The collector moves with DONTWAKE and issues one UFFDIO_WAKE per batch,
+ *    instead of one wake per partial ioctl when a batch is split by -EEXIST.
+ *
+ * With --mixed, dense pages (>= 75% live objects) are filled with UFFDIO_COPY
+ * and sparse ones with UFFDIO_MOVE, on the same uffd and the same to-space.
+ *
+ * Mutator stall time is measured in the mutator around each access with
+ * CLOCK_MONOTONIC.  An access counts as a fault when the handler resolved a
+ * fault for that thread meanwhile (UFFD_FEATURE_THREAD_ID tells it which).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE		4096UL
+#define HPAGE		(2UL << 20)
+#define OBJ_SIZE	128
+#define OBJS_PER_PAGE	((unsigned)(PAGE / OBJ_SIZE))
+#define NPAYLOAD	13
+#define DENSE_MIN	24	/* --mixed: pages with >= 24/32 live objects use COPY */
+#define MAX_MUTATORS	64
+#define MAX_RETRIES	100000
+
+struct obj {
+	uint64_t id;
+	uint64_t version;
+	uint64_t payload[NPAYLOAD];
+	uint64_t check;
+};
+_Static_assert(sizeof(struct obj) == OBJ_SIZE, "object size");
+
+enum method { M_MOVE, M_COPY, M_MIXED, M_NR };
+static const char *const method_name[M_NR] = { "move", "copy", "mixed" };
+
+static struct {
+	size_t heap;
+	double live;
+	int mutators;
+	int thp;
+	unsigned methods;	/* bitmask of 1 << enum method */
+	uint64_t seed;
+	unsigned batch;
+} opt = { 64UL << 20, 0.25, 2, 0, (1 << M_MOVE) | (1 << M_COPY), 1, 512 };
+
+/* ---- heap model, shared by every run ---------------------------------- */
+
+static size_t npages, nobjs, nlive_pages, nlive_objs, nruns;
+static uint8_t *obj_live;	/* mark bitmap (one byte per object) */
+static uint8_t *page_nlive;	/* live objects per from-space page */
+static uint32_t *fwd;		/* from page -> to page, UINT32_MAX if dead */
+static uint32_t *to_src;	/* to page -> from page */
+static uint32_t *live_ids;	/* all live object ids */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+	/* splitmix64 */
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static double rng_unit(uint64_t *s)
+{
+	return (double)(rng_next(s) >> 11) / (double)(1ULL << 53);
+}
+
+static uint64_t mix(uint64_t a, uint64_t b)
+{
+	uint64_t s = a * 0x9e3779b97f4a7c15ULL ^ b;
+
+	return rng_next(&s);
+}
+
+static uint64_t obj_checksum(const struct obj *o)
+{
+	uint64_t c = mix(o->id, o->version);
+
+	for (int i = 0; i < NPAYLOAD; i++)
+		c = mix(c, o->payload[i]);
+	return c;
+}
+
+static void obj_write(struct obj *o, uint64_t id, uint64_t version)
+{
+	o->id = id;
+	o->version = version;
+	for (int i = 0; i < NPAYLOAD; i++)
+		o->payload[i] = mix(id * NPAYLOAD + (uint64_t)i, version);
+	o->check = obj_checksum(o);
+}
+
+/* 0 if the object holds (id, version) intact; else a short reason. */
+static const char *obj_bad(const struct obj *o, uint64_t id, uint64_t version)
+{
+	if (o->id != id)
+		return "wrong id";
+	if (o->version != version)
+		return "wrong version (a mutator write was lost or torn)";
+	for (int i = 0; i < NPAYLOAD; i++)
+		if (o->payload[i] != mix(id * NPAYLOAD + (uint64_t)i, version))
+			return "payload pattern mismatch";
+	if (o->check != obj_checksum(o))
+		return "checksum mismatch";
+	return NULL;
+}
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("gc-compact: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* Liveness: live and dead runs of pages with geometric lengths (mean live
+ * run 8 pages), so that a fraction opt.live of the pages is live; a live
+ * page has a random density of live objects (at least one). */
+static void allocate_and_die(void)
+{
+	uint64_t s = opt.seed;
+	double mean_live = 8.0, mean_dead = opt.live >= 1.0 ? 0 : mean_live * (1 - opt.live) / opt.live;
+	int live = rng_unit(&s) < opt.live;
+
+	npages = opt.heap / PAGE;
+	nobjs = npages * OBJS_PER_PAGE;
+	obj_live = calloc(nobjs, 1);
+	page_nlive = calloc(npages, 1);
+	fwd = malloc(npages * sizeof(*fwd));
+	to_src = malloc(npages * sizeof(*to_src));
+	live_ids = malloc(nobjs * sizeof(*live_ids));
+	if (!obj_live || !page_nlive || !fwd || !to_src || !live_ids)
+		die("out of memory");
+	for (size_t p = 0; p < npages; p++) {
+		double mean = live ? mean_live : mean_dead;
+
+		if (live) {
+			double density = rng_unit(&s);
+			unsigned first = (unsigned)(rng_next(&s) % OBJS_PER_PAGE);
+
+			for (unsigned i = 0; i < OBJS_PER_PAGE; i++)
+				if (i == first || rng_unit(&s) < density)
+					obj_live[p * OBJS_PER_PAGE + i] = 1;
+		}
+		if (mean <= 0 || rng_unit(&s) < 1.0 / mean)
+			live = opt.live >= 1.0 ? 1 : !live;
+	}
+}
+
+/* The mark phase proper: live pages, forwarding table and runs. */
+static void mark(void)
+{
+	nlive_pages = nlive_objs = nruns = 0;
+	for (size_t p = 0; p < npages; p++) {
+		unsigned n = 0;
+
+		for (unsigned i = 0; i < OBJS_PER_PAGE; i++)
+			if (obj_live[p * OBJS_PER_PAGE + i]) {
+				live_ids[nlive_objs++] = (uint32_t)(p * OBJS_PER_PAGE + i);
+				n++;
+			}
+		page_nlive[p] = (uint8_t)n;
+		if (!n) {
+			fwd[p] = UINT32_MAX;
+			continue;
+		}
+		if (!p || fwd[p - 1] == UINT32_MAX)
+			nruns++;
+		fwd[p] = (uint32_t)nlive_pages;
+		to_src[nlive_pages++] = (uint32_t)p;
+	}
+}
+
+/* ---- one compaction run --------------------------------------------- */
+
+struct mutator {
+	pthread_t th;
+	int idx;
+	_Atomic pid_t tid;
+	uint64_t rng;
+	uint32_t *ids;
+	size_t nids;
+	uint64_t *stall;
+	size_t nstall, cap;
+	uint64_t ops, writes;
+	char err[256];
+};
+
+struct run {
+	enum method method;
+	int uffd, evfd;
+	char *from, *to;
+	size_t from_len, to_len;
+	uint64_t *expect;	/* version each live object must hold */
+	pthread_barrier_t ready, start;
+	atomic_int done;
+	_Atomic unsigned fault_seq[MAX_MUTATORS][16];	/* one cache line each */
+	struct mutator mut[MAX_MUTATORS];
+	/* handler */
+	pthread_t handler;
+	uint64_t faults, h_moved, h_copied, h_eexist, h_retries;
+	char herr[256];
+	/* collector */
+	pthread_t collector;
+	uint64_t c_ioctls, c_wakes, c_eexist, c_retries, c_bytes_move, c_bytes_copy;
+	uint64_t t_start, t_moved;
+	long rss_sample_max_kb;
+	char cerr[256];
+	/* results */
+	long rss_before_kb, vmrss_before_kb, hwm_kb, rss_after_kb;
+	int hwm_ok;
+	uint64_t t_release_ns;
+	uint64_t stall_med, stall_p99, stall_max, nstalls, mut_ops, mut_writes;
+	size_t bad_objs, missing_pages;
+};
+
+static long status_kb(const char *key)
+{
+	char line[256];
+	size_t kl = strlen(key);
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, kl) && line[kl] == ':') {
+			v = strtol(line + kl + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+static int reset_hwm(void)
+{
+	int fd = open("/proc/self/clear_refs", O_WRONLY);
+	int ok;
+
+	if (fd < 0)
+		return 0;
+	ok = write(fd, "5", 1) == 1;
+	close(fd);
+	return ok;
+}
+
+static enum method page_method(struct run *r, uint32_t to_page)
+{
+	if (r->method != M_MIXED)
+		return r->method;
+	return page_nlive[to_src[to_page]] >= DENSE_MIN ? M_COPY : M_MOVE;
+}
+
+/*
+ * Fill [dst, dst+len) from [src, src+len) with UFFDIO_MOVE or UFFDIO_COPY.
+ * A page that is already populated (-EEXIST: the other thread won the race)
+ * is skipped.  Returns 0 or -errno.
+ */
+static int fill(struct run *r, enum method m, char *dst, char *src, size_t len, uint64_t mode,
+		uint64_t *ioctls, uint64_t *eexist, uint64_t *retries)
+{
+	size_t done = 0;
+	unsigned tries = 0;
+
+	while (done < len) {
+		int64_t res;
+		int ret;
+
+		if (m == M_MOVE) {
+			struct uffdio_move mv = {
+				.dst = (uintptr_t)(dst + done), .src = (uintptr_t)(src + done),
+				.len = len - done,
+				.mode = mode | UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES,
+			};
+			ret = ioctl(r->uffd, UFFDIO_MOVE, &mv);
+			res = mv.move;
+		} else {
+			struct uffdio_copy cp = {
+				.dst = (uintptr_t)(dst + done), .src = (uintptr_t)(src + done),
+				.len = len - done,
+				.mode = (mode & UFFDIO_MOVE_MODE_DONTWAKE) ? UFFDIO_COPY_MODE_DONTWAKE : 0,
+			};
+			ret = ioctl(r->uffd, UFFDIO_COPY, &cp);
+			res = cp.copy;
+		}
+		(*ioctls)++;
+		if (!ret)
+			return 0;
+		if (res > 0) {		/* partial: retry the rest, learn why */
+			done += (size_t)res;
+			continue;
+		}
+		if (errno == EEXIST) {
+			(*eexist)++;
+			done += PAGE;
+			continue;
+		}
+		if ((errno == EAGAIN || errno == EBUSY) && ++tries < MAX_RETRIES) {
+			(*retries)++;
+			continue;
+		}
+		return -errno;
+	}
+	return 0;
+}
+
+static int wake(struct run *r, char *start, size_t len)
+{
+	struct uffdio_range rg = { .start = (uintptr_t)start, .len = len };
+
+	return ioctl(r->uffd, UFFDIO_WAKE, &rg);
+}
+
+static void sample_rss(struct run *r)
+{
+	long v = status_kb("RssAnon");
+
+	if (v > r->rss_sample_max_kb)
+		r->rss_sample_max_kb = v;
+}
+
+static void *collector_main(void *arg)
+{
+	struct run *r = arg;
+	size_t p = 0, next_sample = 0, step = nlive_pages / 16 + 1;
+
+	pthread_barrier_wait(&r->ready);
+	pthread_barrier_wait(&r->start);
+	r->t_start = now_ns();
+	while (p < nlive_pages) {
+		/* a batch: contiguous in from-space, same method, <= opt.batch pages */
+		enum method m = page_method(r, (uint32_t)p);
+		size_t n = 1;
+		char *dst = r->to + p * PAGE, *src = r->from + (size_t)to_src[p] * PAGE;
+		int err;
+
+		while (p + n < nlive_pages && n < opt.batch &&
+		       to_src[p + n] == to_src[p] + n && page_method(r, (uint32_t)(p + n)) == m)
+			n++;
+		err = fill(r, m, dst, src, n * PAGE, UFFDIO_MOVE_MODE_DONTWAKE,
+			   &r->c_ioctls, &r->c_eexist, &r->c_retries);
+		if (err) {
+			snprintf(r->cerr, sizeof(r->cerr), "collector: UFFDIO_%s of to-space pages %zu-%zu (from-space page %u): %s",
+				 m == M_MOVE ? "MOVE" : "COPY", p, p + n - 1, to_src[p], strerror(-err));
+			break;
+		}
+		if (m == M_MOVE)
+			r->c_bytes_move += n * PAGE;
+		else
+			r->c_bytes_copy += n * PAGE;
+		if (wake(r, dst, n * PAGE)) {
+			snprintf(r->cerr, sizeof(r->cerr), "collector: UFFDIO_WAKE: %s", strerror(errno));
+			break;
+		}
+		r->c_wakes++;
+		p += n;
+		if (p >= next_sample) {
+			sample_rss(r);
+			next_sample = p + step;
+		}
+	}
+	r->t_moved = now_ns();
+	atomic_store(&r->done, 1);
+	return NULL;
+}
+
+static void *handler_main(void *arg)
+{
+	struct run *r = arg;
+	struct uffd_msg msgs[16];
+
+	for (;;) {
+		struct pollfd pfd[2] = { { r->uffd, POLLIN, 0 }, { r->evfd, POLLIN, 0 } };
+		ssize_t n;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(r->herr, sizeof(r->herr), "handler: poll: %s", strerror(errno));
+			return NULL;
+		}
+		if (pfd[1].revents)
+			return NULL;
+		n = read(r->uffd, msgs, sizeof(msgs));
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			snprintf(r->herr, sizeof(r->herr), "handler: read uffd: %s", strerror(errno));
+			return NULL;
+		}
+		for (ssize_t i = 0; i < n / (ssize_t)sizeof(msgs[0]); i++) {
+			struct uffd_msg *msg = &msgs[i];
+			uintptr_t addr = msg->arg.pagefault.address & ~(PAGE - 1);
+			uint32_t tp;
+			enum method m;
+			uint64_t ioctls = 0, eexist = 0;
+			int err;
+
+			if (msg->event != UFFD_EVENT_PAGEFAULT) {
+				snprintf(r->herr, sizeof(r->herr), "handler: unexpected event %u", msg->event);
+				return NULL;
+			}
+			r->faults++;
+			tp = (uint32_t)((addr - (uintptr_t)r->to) / PAGE);
+			m = page_method(r, tp);
+			/* one page, woken by the ioctl itself */
+			err = fill(r, m, (char *)addr, r->from + (size_t)to_src[tp] * PAGE, PAGE, 0,
+				   &ioctls, &eexist, &r->h_retries);
+			if (err) {
+				snprintf(r->herr, sizeof(r->herr), "handler: UFFDIO_%s of to-space page %u (from-space page %u): %s",
+					 m == M_MOVE ? "MOVE" : "COPY", tp, to_src[tp], strerror(-err));
+				return NULL;
+			}
+			if (eexist) {
+				/* the collector got there first: just wake the faulter */
+				r->h_eexist++;
+				if (wake(r, (char *)addr, PAGE)) {
+					snprintf(r->herr, sizeof(r->herr), "handler: UFFDIO_WAKE: %s", strerror(errno));
+					return NULL;
+				}
+			} else if (m == M_MOVE) {
+				r->h_moved++;
+			} else {
+				r->h_copied++;
+			}
+			for (int j = 0; j < opt.mutators; j++)
+				if (atomic_load(&r->mut[j].tid) == (pid_t)msg->arg.pagefault.feat.ptid)
+					atomic_fetch_add(&r->fault_seq[j][0], 1);
+		}
+	}
+}
+
+static struct obj *obj_at(struct run *r, uint32_t id)
+{
+	return (struct obj *)(r->to + (size_t)fwd[id / OBJS_PER_PAGE] * PAGE) + id % OBJS_PER_PAGE;
+}
+
+static void *mutator_main(void *arg)
+{
+	struct mutator *mu = arg;
+	struct run *r = (struct run *)((char *)(mu - mu->idx) - offsetof(struct run, mut));
+
+	atomic_store(&mu->tid, (pid_t)syscall(SYS_gettid));
+	pthread_barrier_wait(&r->ready);
+	pthread_barrier_wait(&r->start);
+	while (mu->nids && !atomic_load_explicit(&r->done, memory_order_relaxed)) {
+		uint64_t rnd = rng_next(&mu->rng);
+		uint32_t id = mu->ids[rnd % mu->nids];
+		unsigned seq = atomic_load(&r->fault_seq[mu->idx][0]);
+		uint64_t t0 = now_ns(), t1;
+		struct obj *o = obj_at(r, id);
+		const char *bad = obj_bad(o, id, r->expect[id]);
+
+		if (bad) {
+			snprintf(mu->err, sizeof(mu->err), "mutator %d: object %u (from-space page %u, to-space page %u): %s",
+				 mu->idx, id, id / OBJS_PER_PAGE, fwd[id / OBJS_PER_PAGE], bad);
+			break;
+		}
+		if (rnd >> 63) {
+			obj_write(o, id, r->expect[id] + 1);
+			r->expect[id]++;
+			mu->writes++;
+		}
+		t1 = now_ns();
+		mu->ops++;
+		if (atomic_load(&r->fault_seq[mu->idx][0]) != seq && mu->nstall < mu->cap)
+			mu->stall[mu->nstall++] = t1 - t0;
+	}
+	return NULL;
+}
+
+static void *map_aligned(size_t len)
+{
+	size_t full = len + HPAGE;
+	char *p = mmap(NULL, full, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *a;
+
+	if (p == MAP_FAILED)
+		die("mmap %zu bytes: %s", full, strerror(errno));
+	a = (char *)(((uintptr_t)p + HPAGE - 1) & ~(HPAGE - 1));
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (p + full > a + len)
+		munmap(a + len, (size_t)(p + full - (a + len)));
+	if (madvise(a, len, opt.thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
+		die("madvise(%s): %s", opt.thp ? "MADV_HUGEPAGE" : "MADV_NOHUGEPAGE", strerror(errno));
+	return a;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int open_uffd(uint64_t *features)
+{
+	int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
+	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_THREAD_ID };
+
+	if (fd < 0)
+		fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	/* probe what the kernel offers, then ask for what we use */
+	if (ioctl(fd, UFFDIO_API, &api)) {
+		close(fd);
+		return -1;
+	}
+	*features = api.features;
+	close(fd);
+	fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
+	if (fd < 0)
+		fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	api.api = UFFD_API;
+	api.features = UFFD_FEATURE_THREAD_ID | (*features & UFFD_FEATURE_MOVE);
+	if (fd < 0 || ioctl(fd, UFFDIO_API, &api))
+		die("UFFDIO_API: %s", strerror(errno));
+	return fd;
+}
+
+static void run_one(struct run *r, enum method method)
+{
+	uint64_t features = 0, t_rel0;
+	struct uffdio_register reg;
+
+	memset(r, 0, sizeof(*r));
+	r->method = method;
+	r->rss_sample_max_kb = -1;
+
+	/* allocate from-space and every object in it (dead ones too) */
+	r->from_len = npages * PAGE;
+	r->from = map_aligned(r->from_len);
+	for (size_t id = 0; id < nobjs; id++)
+		obj_write((struct obj *)r->from + id, id, 0);
+	r->expect = calloc(nobjs, sizeof(*r->expect));
+	if (!r->expect)
+		die("out of memory");
+
+	r->to_len = nlive_pages * PAGE;
+	r->to = map_aligned(r->to_len);
+	r->uffd = open_uffd(&features);
+	if (r->uffd < 0)
+		die("userfaultfd: %s", strerror(errno));
+	reg = (struct uffdio_register){ .range = { (uintptr_t)r->to, r->to_len }, .mode = UFFDIO_REGISTER_MODE_MISSING };
+	if (ioctl(r->uffd, UFFDIO_REGISTER, &reg))
+		die("UFFDIO_REGISTER: %s", strerror(errno));
+	r->evfd = eventfd(0, EFD_CLOEXEC);
+	if (r->evfd < 0)
+		die("eventfd: %s", strerror(errno));
+
+	/* mutators: live objects dealt round-robin, each owned by one thread */
+	for (int i = 0; i < opt.mutators; i++) {
+		struct mutator *mu = &r->mut[i];
+
+		mu->idx = i;
+		mu->rng = opt.seed * 1000003 + (uint64_t)i;
+		mu->ids = malloc((nlive_objs / (size_t)opt.mutators + 1) * sizeof(*mu->ids));
+		mu->cap = nlive_pages + 1024;
+		mu->stall = malloc(mu->cap * sizeof(*mu->stall));
+		if (!mu->ids || !mu->stall)
+			die("out of memory");
+		memset(mu->stall, 0, mu->cap * sizeof(*mu->stall));
+		for (size_t k = (size_t)i; k < nlive_objs; k += (size_t)opt.mutators)
+			mu->ids[mu->nids++] = live_ids[k];
+	}
+	if (pthread_barrier_init(&r->ready, NULL, (unsigned)opt.mutators + 2) ||
+	    pthread_barrier_init(&r->start, NULL, (unsigned)opt.mutators + 2))
+		die("pthread_barrier_init");
+
+	/* every thread is up (stacks touched) and waiting before the RSS
+	 * baseline is taken, so that only the compaction shows in the peak */
+	if (pthread_create(&r->handler, NULL, handler_main, r) ||
+	    pthread_create(&r->collector, NULL, collector_main, r))
+		die("pthread_create");
+	for (int i = 0; i < opt.mutators; i++)
+		if (pthread_create(&r->mut[i].th, NULL, mutator_main, &r->mut[i]))
+			die("pthread_create");
+	pthread_barrier_wait(&r->ready);
+	r->hwm_ok = reset_hwm();
+	r->vmrss_before_kb = status_kb("VmRSS");
+	r->rss_before_kb = status_kb("RssAnon");
+	pthread_barrier_wait(&r->start);
+	pthread_join(r->collector, NULL);
+	for (int i = 0; i < opt.mutators; i++)
+		pthread_join(r->mut[i].th, NULL);
+
+	/* release from-space */
+	sample_rss(r);
+	t_rel0 = now_ns();
+	if (method != M_MOVE && madvise(r->from, r->from_len, MADV_DONTNEED))
+		die("MADV_DONTNEED: %s", strerror(errno));
+	if (munmap(r->from, r->from_len))
+		die("munmap from-space: %s", strerror(errno));
+	r->t_release_ns = now_ns() - t_rel0;
+	r->hwm_kb = status_kb("VmHWM");
+	r->rss_after_kb = status_kb("RssAnon");
+
+	if (eventfd_write(r->evfd, 1))
+		die("eventfd_write: %s", strerror(errno));
+	pthread_join(r->handler, NULL);
+	pthread_barrier_destroy(&r->ready);
+	pthread_barrier_destroy(&r->start);
+
+	/* every to-space page must be present before the uffd goes away */
+	{
+		size_t nvec = nlive_pages;
+		unsigned char *vec = malloc(nvec + 1);
+
+		if (!vec || mincore(r->to, r->to_len, vec))
+			die("mincore: %s", strerror(errno));
+		for (size_t p = 0; p < nvec; p++)
+			if (!(vec[p] & 1)) {
+				if (r->missing_pages++ < 10)
+					fprintf(stderr, "FAIL %s: to-space page %zu (from-space page %u) was never filled\n",
+						method_name[method], p, to_src[p]);
+			}
+		free(vec);
+	}
+	if (ioctl(r->uffd, UFFDIO_UNREGISTER, &reg.range))
+		die("UFFDIO_UNREGISTER: %s", strerror(errno));
+	close(r->uffd);
+	close(r->evfd);
+
+	/* verify every live object (missing pages now read as zeroes) */
+	for (size_t k = 0; k < nlive_objs; k++) {
+		uint32_t id = live_ids[k];
+		const char *bad = obj_bad(obj_at(r, id), id, r->expect[id]);
+
+		if (bad && r->bad_objs++ < 10)
+			fprintf(stderr, "FAIL %s: object %u (from-space page %u slot %u -> to-space page %u): %s "
+				"(id %" PRIu64 " version %" PRIu64 ", expected version %" PRIu64 ")\n",
+				method_name[method], id, id / OBJS_PER_PAGE, id % OBJS_PER_PAGE, fwd[id / OBJS_PER_PAGE],
+				bad, obj_at(r, id)->id, obj_at(r, id)->version, r->expect[id]);
+	}
+
+	/* stall statistics */
+	{
+		size_t n = 0;
+		uint64_t *all;
+
+		for (int i = 0; i < opt.mutators; i++)
+			n += r->mut[i].nstall;
+		all = malloc((n + 1) * sizeof(*all));
+		if (!all)
+			die("out of memory");
+		n = 0;
+		for (int i = 0; i < opt.mutators; i++) {
+			memcpy(all + n, r->mut[i].stall, r->mut[i].nstall * sizeof(*all));
+			n += r->mut[i].nstall;
+			r->mut_ops += r->mut[i].ops;
+			r->mut_writes += r->mut[i].writes;
+			if (r->mut[i].err[0]) {
+				fprintf(stderr, "FAIL %s: %s\n", method_name[method], r->mut[i].err);
+				r->bad_objs++;
+			}
+			free(r->mut[i].ids);
+			free(r->mut[i].stall);
+		}
+		qsort(all, n, sizeof(*all), cmp_u64);
+		r->nstalls = n;
+		if (n) {
+			r->stall_med = all[n / 2];
+			r->stall_p99 = all[n * 99 / 100];
+			r->stall_max = all[n - 1];
+		}
+		free(all);
+	}
+	if (r->cerr[0])
+		fprintf(stderr, "FAIL %s: %s\n", method_name[method], r->cerr);
+	if (r->herr[0])
+		fprintf(stderr, "FAIL %s: %s\n", method_name[method], r->herr);
+	munmap(r->to, r->to_len);
+	free(r->expect);
+}
+
+static int run_failed(const struct run *r)
+{
+	return r->bad_objs || r->missing_pages || r->cerr[0] || r->herr[0];
+}
+
+/* ---- options -------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: gc-compact [OPTIONS]\n"
+		"Concurrent heap compaction with userfaultfd: UFFDIO_MOVE vs UFFDIO_COPY.\n\n"
+		"  -s, --heap SIZE        from-space heap size, with optional K/M/G suffix,\n"
+		"                         a multiple of 4K, 64K..16G (default 64M)\n"
+		"  -l, --live RATIO       fraction of heap pages holding live objects,\n"
+		"                         0 < RATIO <= 1 (default 0.25)\n"
+		"  -t, --mutators N       mutator threads accessing objects during\n"
+		"                         compaction, 0..%d (default 2)\n"
+		"  -H, --thp on|off       on: MADV_HUGEPAGE on heap and to-space;\n"
+		"                         off: MADV_NOHUGEPAGE (default off)\n"
+		"  -m, --method M         move: UFFDIO_MOVE; copy: UFFDIO_COPY then\n"
+		"                         MADV_DONTNEED of from-space; both (default)\n"
+		"  -x, --mixed            also run a mixed compaction on one uffd: COPY for\n"
+		"                         dense pages (>= %u/%u live objects), MOVE for the rest\n"
+		"  -b, --batch PAGES      most pages per collector ioctl and wake (default 512)\n"
+		"  -S, --seed N           seed for the heap layout and mutators (default 1)\n"
+		"  -h, --help             show this help\n\n"
+		"Exit status: 0 verified, 1 verification or runtime failure, 2 usage error,\n"
+		"4 skipped (no userfaultfd or no UFFDIO_MOVE in this kernel).\n",
+		MAX_MUTATORS, DENSE_MIN, OBJS_PER_PAGE);
+}
+
+static void bad_opt(const char *name, const char *val, const char *why)
+{
+	fprintf(stderr, "gc-compact: invalid %s '%s': %s\nTry 'gc-compact --help'.\n", name, val, why);
+	exit(2);
+}
+
+static uint64_t parse_u64(const char *name, const char *s, int suffix)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (!*s || *s == '-')
+		bad_opt(name, s, "not a non-negative number");
+	v = strtoull(s, &end, 0);
+	if (errno)
+		bad_opt(name, s, "out of range");
+	if (suffix && *end) {
+		unsigned shift = 0;
+
+		switch (*end) {
+		case 'k': case 'K': shift = 10; break;
+		case 'm': case 'M': shift = 20; break;
+		case 'g': case 'G': shift = 30; break;
+		default: bad_opt(name, s, "unknown suffix (use K, M or G)");
+		}
+		end++;
+		if (v > (~0ULL >> shift))
+			bad_opt(name, s, "out of range");
+		v <<= shift;
+	}
+	if (*end)
+		bad_opt(name, s, "trailing characters");
+	return v;
+}
+
+static void parse_args(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "heap", required_argument, NULL, 's' },
+		{ "live", required_argument, NULL, 'l' },
+		{ "mutators", required_argument, NULL, 't' },
+		{ "thp", required_argument, NULL, 'H' },
+		{ "method", required_argument, NULL, 'm' },
+		{ "mixed", no_argument, NULL, 'x' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int c, mixed = 0;
+	char *end;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":s:l:t:H:m:xb:S:h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			opt.heap = parse_u64("--heap", optarg, 1);
+			if (opt.heap % PAGE || opt.heap < (64UL << 10) || opt.heap > (16UL << 30))
+				bad_opt("--heap", optarg, "must be a multiple of 4K between 64K and 16G");
+			break;
+		case 'l':
+			errno = 0;
+			opt.live = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(opt.live > 0 && opt.live <= 1))
+				bad_opt("--live", optarg, "must be a number in (0, 1]");
+			break;
+		case 't':
+			opt.mutators = (int)parse_u64("--mutators", optarg, 0);
+			if (opt.mutators > MAX_MUTATORS)
+				bad_opt("--mutators", optarg, "at most 64");
+			break;
+		case 'H':
+			if (!strcmp(optarg, "on"))
+				opt.thp = 1;
+			else if (!strcmp(optarg, "off"))
+				opt.thp = 0;
+			else
+				bad_opt("--thp", optarg, "must be 'on' or 'off'");
+			break;
+		case 'm':
+			if (!strcmp(optarg, "move"))
+				opt.methods = 1 << M_MOVE;
+			else if (!strcmp(optarg, "copy"))
+				opt.methods = 1 << M_COPY;
+			else if (!strcmp(optarg, "both"))
+				opt.methods = (1 << M_MOVE) | (1 << M_COPY);
+			else
+				bad_opt("--method", optarg, "must be move, copy or both");
+			break;
+		case 'x':
+			mixed = 1;
+			break;
+		case 'b':
+			opt.batch = (unsigned)parse_u64("--batch", optarg, 0);
+			if (opt.batch < 1 || opt.batch > 65536)
+				bad_opt("--batch", optarg, "must be 1..65536");
+			break;
+		case 'S':
+			opt.seed = parse_u64("--seed", optarg, 0);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case ':':
+			fprintf(stderr, "gc-compact: option '%s' needs a value\nTry 'gc-compact --help'.\n", argv[optind - 1]);
+			exit(2);
+		default:
+			fprintf(stderr, "gc-compact: unknown option '%s'\nTry 'gc-compact --help'.\n", argv[optind - 1]);
+			exit(2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "gc-compact: unexpected argument '%s'\nTry 'gc-compact --help'.\n", argv[optind]);
+		exit(2);
+	}
+	if (mixed)
+		opt.methods |= 1 << M_MIXED;
+}
+
+/* ---- main ----------------------------------------------------------- */
+
+static double mib_kb(long kb)
+{
+	return kb < 0 ? -1 : (double)kb / 1024.0;
+}
+
+/* RSS counters are approximate (per-CPU batches): clamp a small negative
+ * growth to 0. */
+static double growth_mib(const struct run *r)
+{
+	return r->hwm_kb > r->vmrss_before_kb ? mib_kb(r->hwm_kb - r->vmrss_before_kb) : 0.0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct run runs[M_NR];
+	uint64_t features = 0, t0;
+	int fd, ntests = 0, test = 0, fails = 0, need_move;
+	double live_mib;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	parse_args(argc, argv);
+	need_move = !!(opt.methods & ((1 << M_MOVE) | (1 << M_MIXED)));
+
+	printf("TAP version 13\n");
+	fd = open_uffd(&features);
+	if (fd < 0) {
+		printf("1..0 # SKIP userfaultfd unavailable: %s\n", strerror(errno));
+		return 4;
+	}
+	close(fd);
+	if (need_move && !(features & UFFD_FEATURE_MOVE)) {
+		printf("1..0 # SKIP kernel lacks UFFD_FEATURE_MOVE (UFFDIO_MOVE)\n");
+		return 4;
+	}
+
+	allocate_and_die();
+	t0 = now_ns();
+	mark();
+	t0 = now_ns() - t0;
+	live_mib = (double)(nlive_pages * PAGE) / (1 << 20);
+	for (int m = 0; m < M_NR; m++)
+		if (opt.methods & (1 << m))
+			ntests += m == M_MOVE ? 2 : 1;
+	printf("1..%d\n", ntests);
+	printf("# heap %zu MiB: %zu pages, %zu objects of %d B; %zu live objects on %zu live pages "
+	       "(%.1f%%, %.1f MiB) in %zu runs; mark %.2f ms\n",
+	       opt.heap >> 20, npages, nobjs, OBJ_SIZE, nlive_objs, nlive_pages,
+	       100.0 * (double)nlive_pages / (double)npages, live_mib, nruns, (double)t0 / 1e6);
+	printf("# mutators %d, thp %s, batch %u pages, seed %" PRIu64 "\n",
+	       opt.mutators, opt.thp ? "on" : "off", opt.batch, opt.seed);
+
+	for (int m = 0; m < M_NR; m++) {
+		struct run *r = &runs[m];
+		double extra;
+
+		if (!(opt.methods & (1 << m)))
+			continue;
+		run_one(r, (enum method)m);
+		extra = growth_mib(r);
+		printf("%s %d %s: %zu live objects verified after compaction "
+		       "(%" PRIu64 " mutator ops, %" PRIu64 " writes)\n",
+		       run_failed(r) ? "not ok" : "ok", ++test, method_name[m], nlive_objs, r->mut_ops, r->mut_writes);
+		fails += run_failed(r);
+		if (m == M_MOVE) {
+			/* COPY grows by the whole live set; allow MOVE a quarter of
+			 * it (RSS counters are per-CPU batched) plus 256 KiB */
+			int ok = r->hwm_ok && !run_failed(r) && extra < live_mib / 4 + 0.25;
+
+			printf("%s %d move: no second copy of the live set (peak RSS +%.1f MiB, live set %.1f MiB)%s\n",
+			       ok ? "ok" : "not ok", ++test, extra, live_mib,
+			       r->hwm_ok ? "" : " # /proc/self/clear_refs unavailable");
+			fails += !ok;
+		}
+	}
+
+	printf("\nSummary (%zu MiB heap, %.1f MiB live in %zu runs, %d mutators, thp %s):\n",
+	       opt.heap >> 20, live_mib, nruns, opt.mutators, opt.thp ? "on" : "off");
+	printf("%-6s %10s %10s %10s %7s %7s %10s %10s %9s %9s %9s %9s\n",
+	       "method", "total_ms", "fill_ms", "release_ms", "faults", "races",
+	       "stall_med", "stall_p99", "rss0_MiB", "peak_MiB", "extra_MiB", "after_MiB");
+	for (int m = 0; m < M_NR; m++) {
+		struct run *r = &runs[m];
+		double fill_ms;
+
+		if (!(opt.methods & (1 << m)))
+			continue;
+		fill_ms = (double)(r->t_moved - r->t_start) / 1e6;
+		printf("%-6s %10.2f %10.2f %10.2f %7" PRIu64 " %7" PRIu64 " %8.1fus %8.1fus %9.1f %9.1f %9.1f %9.1f\n",
+		       method_name[m], fill_ms + (double)r->t_release_ns / 1e6, fill_ms, (double)r->t_release_ns / 1e6,
+		       r->faults, r->h_eexist + r->c_eexist, (double)r->stall_med / 1e3, (double)r->stall_p99 / 1e3,
+		       mib_kb(r->vmrss_before_kb), mib_kb(r->hwm_kb), growth_mib(r),
+		       mib_kb(r->rss_after_kb));
+	}
+	printf("  faults: to-space faults the handler resolved (moved/copied %s); races: EEXIST, page filled by the other side\n",
+	       "one page each");
+	printf("  stall: mutator access time when it faulted (CLOCK_MONOTONIC, median/p99); peak: VmHWM after reset\n");
+	printf("  extra: peak RSS above the RSS before compaction (COPY holds the live set twice; MOVE should not)\n");
+	for (int m = 0; m < M_NR; m++) {
+		struct run *r = &runs[m];
+
+		if (!(opt.methods & (1 << m)))
+			continue;
+		printf("  %s: collector %" PRIu64 " ioctls, %" PRIu64 " wakes, %.1f MiB moved, %.1f MiB copied, "
+		       "%" PRIu64 " retries; handler %" PRIu64 " moved, %" PRIu64 " copied; stall max %.1fus over %" PRIu64 " faults; "
+		       "max sampled RssAnon %.1f MiB\n",
+		       method_name[m], r->c_ioctls, r->c_wakes, (double)r->c_bytes_move / (1 << 20),
+		       (double)r->c_bytes_copy / (1 << 20), r->c_retries + r->h_retries, r->h_moved, r->h_copied,
+		       (double)r->stall_max / 1e3, r->nstalls, mib_kb(r->rss_sample_max_kb));
+	}
+	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:0\n", test - fails, fails);
+	printf("verification: %s\n", fails ? "FAIL" : "OK");
+	return fails ? 1 : 0;
+}
