@@ -8,6 +8,8 @@ USER_CC ?= gcc
 USER_CFLAGS ?= -O2 -g
 GC_COMPACT_FLAGS = $(USER_CFLAGS) -Wall -Wextra -Werror -static -pthread -isystem $(UAPI_INC)
 
+GUEST_BINS += $(BUILD)/guest-bin/gc-compact
+
 $(BUILD)/guest-bin/gc-compact: example/gc-compact.c $(wildcard $(UAPI_INC)/linux/userfaultfd.h)
 	@mkdir -p $(@D)
 	$(USER_CC) $(GC_COMPACT_FLAGS) -o $@ $<

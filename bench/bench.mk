@@ -1,0 +1,51 @@
+# uffd-move-bench and the host-side benchmark pipeline (included by the
+# top-level Makefile).  The harness may set BUILD, UAPI_INC, USER_CC,
+# USER_CFLAGS, GUEST_BZIMAGE and INITRAMFS; defaults let it stand alone.
+#
+#   make bench          patched guest kernel vs the 6.12 reference kernel:
+#                       build/bench/{results.csv,table.txt,throughput.png}
+#   make bench-ref      the reference kernel alone (pipeline check)
+#   make bench-host     the benchmark natively on the build host
+#   make ref-kernel     build (or reuse) build/obj-ref-6.12 bzImage
+# BENCH_FLAGS is passed to bench/run-bench.sh: -q quick matrix, -n RUNS boots
+# per kernel (median), -d deterministic (-icount shift=0,sleep=off).
+BUILD ?= build
+UAPI_INC ?= $(BUILD)/uapi/include
+USER_CC ?= gcc
+USER_CFLAGS ?= -O2 -g
+GUEST_BZIMAGE ?= $(BUILD)/obj-guest/arch/x86/boot/bzImage
+INITRAMFS ?= $(BUILD)/initramfs.cpio.gz
+REF_BZIMAGE = $(BUILD)/obj-ref-6.12/arch/x86/boot/bzImage
+BENCH_OUT ?= $(BUILD)/bench
+BENCH_FLAGS ?=
+BENCH_SUITE_ARG ?= suite=bench
+OURS_LABEL ?= 6.1.192+move
+REF_LABEL ?= 6.12.117
+UFFD_BENCH_FLAGS = $(USER_CFLAGS) -Wall -Wextra -Werror -static -pthread -isystem $(UAPI_INC)
+
+GUEST_BINS += $(BUILD)/guest-bin/uffd-move-bench
+
+$(BUILD)/guest-bin/uffd-move-bench: bench/uffd-move-bench.c $(wildcard $(UAPI_INC)/linux/userfaultfd.h)
+	@mkdir -p $(@D)
+	$(USER_CC) $(UFFD_BENCH_FLAGS) -o $@ $<
+
+.PHONY: ref-kernel bench bench-ref bench-host
+ref-kernel:
+	scripts/build-ref-kernel.sh
+
+bench: $(BUILD)/guest-bin/uffd-move-bench ref-kernel $(GUEST_BZIMAGE) $(INITRAMFS)
+	BENCH_SUITE_ARG='$(BENCH_SUITE_ARG)' bench/run-bench.sh -i $(INITRAMFS) -o $(BENCH_OUT) $(BENCH_FLAGS) \
+		$(OURS_LABEL)=$(GUEST_BZIMAGE) $(REF_LABEL)=$(REF_BZIMAGE)
+	bench/report.py $(BENCH_OUT)/raw.csv $(BENCH_OUT) $(OURS_LABEL) $(REF_LABEL)
+
+bench-ref: $(BUILD)/guest-bin/uffd-move-bench ref-kernel $(INITRAMFS)
+	BENCH_SUITE_ARG='$(BENCH_SUITE_ARG)' bench/run-bench.sh -i $(INITRAMFS) -o $(BENCH_OUT) $(BENCH_FLAGS) \
+		$(REF_LABEL)=$(REF_BZIMAGE)
+	bench/report.py $(BENCH_OUT)/raw.csv $(BENCH_OUT) $(REF_LABEL)
+
+bench-host: $(BUILD)/guest-bin/uffd-move-bench
+	@mkdir -p $(BENCH_OUT)/host
+	$(BUILD)/guest-bin/uffd-move-bench $(if $(filter -q,$(BENCH_FLAGS)),--quick) -k host-$$(uname -r) | \
+		awk -F, 'NR == 1 { print "kernel,method,pages,size,request,threads,median_ns,per_page_ns,throughput_MiBps,run" } \
+			/^[^#]/ && $$1 != "kernel" { print $$0 ",1" }' >$(BENCH_OUT)/host/raw.csv
+	bench/report.py $(BENCH_OUT)/host/raw.csv $(BENCH_OUT)/host host-$$(uname -r)

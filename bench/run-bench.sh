@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Boot each kernel with the same initramfs running guest/suites/bench.sh and
+# collect its CSV from the console log.
+#
+#   bench/run-bench.sh [options] LABEL=BZIMAGE...
+#     -i INITRAMFS   initramfs with uffd-move-bench and the bench suite
+#     -o DIR         output directory (default build/bench)
+#     -n RUNS        boots per kernel; the report takes the median (default 1)
+#     -q             quick matrix (bench.quick=1)
+#     -d             deterministic: single-threaded TCG with
+#                    -icount shift=0,sleep=off (guest time counts
+#                    instructions; QEMU refuses -icount with MTTCG)
+#     -a ARGS        extra kernel command line (e.g. the suite selector)
+# Writes DIR/LABEL-RUN.log (console) and DIR/raw.csv with the kernel column
+# replaced by LABEL and a trailing run column.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+initrd=$top/build/initramfs.cpio.gz out=$top/build/bench runs=1 quick=0 det=0
+append=${BENCH_SUITE_ARG:-suite=bench}
+while getopts i:o:n:qda: opt; do
+	case $opt in
+	i) initrd=$OPTARG ;; o) out=$OPTARG ;; n) runs=$OPTARG ;;
+	q) quick=1 ;; d) det=1 ;; a) append="$append $OPTARG" ;;
+	*) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || { echo "run-bench: no LABEL=BZIMAGE given" >&2; exit 2; }
+[ -f "$initrd" ] || { echo "run-bench: initramfs $initrd missing" >&2; exit 1; }
+
+accel=(-accel tcg,thread=multi)
+[ "$det" = 1 ] && accel=(-accel tcg,thread=single -icount shift=0,sleep=off)
+[ "$quick" = 1 ] && append="$append bench.quick=1"
+mkdir -p "$out"
+echo "kernel,method,pages,size,request,threads,median_ns,per_page_ns,throughput_MiBps,run" >"$out/raw.csv"
+
+for kv in "$@"; do
+	label=${kv%%=*} img=${kv#*=}
+	[ -f "$img" ] || { echo "run-bench: $label: $img missing" >&2; exit 1; }
+	for run in $(seq 1 "$runs"); do
+		log=$out/$label-$run.log
+		echo "run-bench: $label run $run/$runs ($img)" >&2
+		timeout "${BENCH_TIMEOUT:-3600}" qemu-system-x86_64 "${accel[@]}" -smp 2 -m 2G \
+			-nographic -no-reboot -kernel "$img" -initrd "$initrd" \
+			-append "console=ttyS0 quiet panic=-1 $append" </dev/null >"$log" 2>&1 || true
+		tr -d '\r' <"$log" | grep -E '^# [^,#]+,(move|copy|mremap-pmd|mremap-pte),(4k|thp),' |
+			sed -E "s/^# [^,]+,/$label,/; s/\$/,$run/" >>"$out/raw.csv" || true
+		grep -qE '^ok [0-9]+ uffd-move-bench' <(tr -d '\r' <"$log") ||
+			{ echo "run-bench: $label run $run: benchmark did not pass, see $log" >&2; exit 1; }
+	done
+done
+echo "run-bench: $(($(wc -l <"$out/raw.csv") - 1)) rows in $out/raw.csv" >&2
