@@ -652,6 +652,10 @@ static void run_one(struct run *r, enum method method)
 	r->rss_before_kb = status_kb("RssAnon");
 	pthread_barrier_wait(&r->start);
 	pthread_join(r->collector, NULL);
+	/* if the collector gave up, pages stay unfilled: unregistering wakes
+	 * the mutators blocked on them (they then read zeroes and report it) */
+	if (r->cerr[0] && ioctl(r->uffd, UFFDIO_UNREGISTER, &reg.range))
+		die("UFFDIO_UNREGISTER: %s", strerror(errno));
 	for (int i = 0; i < opt.mutators; i++)
 		pthread_join(r->mut[i].th, NULL);
 
@@ -687,7 +691,7 @@ static void run_one(struct run *r, enum method method)
 			}
 		free(vec);
 	}
-	if (ioctl(r->uffd, UFFDIO_UNREGISTER, &reg.range))
+	if (!r->cerr[0] && ioctl(r->uffd, UFFDIO_UNREGISTER, &reg.range))
 		die("UFFDIO_UNREGISTER: %s", strerror(errno));
 	close(r->uffd);
 	close(r->evfd);
