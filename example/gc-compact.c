@@ -214,6 +214,8 @@ static void allocate_and_die(void)
 		if (mean <= 0 || rng_unit(&s) < 1.0 / mean)
 			live = opt.live >= 1.0 ? 1 : !live;
 	}
+	if (!memchr(obj_live, 1, nobjs))	/* tiny heaps: keep one survivor */
+		obj_live[(rng_next(&s) % npages) * OBJS_PER_PAGE] = 1;
 }
 
 /* The mark phase proper: live pages, forwarding table and runs. */
@@ -946,9 +948,10 @@ int main(int argc, char **argv)
 		if (opt.methods & (1 << m))
 			ntests += m == M_MOVE ? 2 : 1;
 	printf("1..%d\n", ntests);
-	printf("# heap %zu MiB: %zu pages, %zu objects of %d B; %zu live objects on %zu live pages "
+	printf("# heap %zu %s: %zu pages, %zu objects of %d B; %zu live objects on %zu live pages "
 	       "(%.1f%%, %.1f MiB) in %zu runs; mark %.2f ms\n",
-	       opt.heap >> 20, npages, nobjs, OBJ_SIZE, nlive_objs, nlive_pages,
+	       opt.heap % (1 << 20) ? opt.heap >> 10 : opt.heap >> 20, opt.heap % (1 << 20) ? "KiB" : "MiB",
+	       npages, nobjs, OBJ_SIZE, nlive_objs, nlive_pages,
 	       100.0 * (double)nlive_pages / (double)npages, live_mib, nruns, (double)t0 / 1e6);
 	printf("# mutators %d, thp %s, batch %u pages, seed %" PRIu64 "\n",
 	       opt.mutators, opt.thp ? "on" : "off", opt.batch, opt.seed);
@@ -977,8 +980,8 @@ int main(int argc, char **argv)
 		}
 	}
 
-	printf("\nSummary (%zu MiB heap, %.1f MiB live in %zu runs, %d mutators, thp %s):\n",
-	       opt.heap >> 20, live_mib, nruns, opt.mutators, opt.thp ? "on" : "off");
+	printf("\nSummary (%.1f MiB heap, %.1f MiB live in %zu runs, %d mutators, thp %s):\n",
+	       (double)opt.heap / (1 << 20), live_mib, nruns, opt.mutators, opt.thp ? "on" : "off");
 	printf("%-6s %10s %10s %10s %7s %7s %10s %10s %9s %9s %9s %9s\n",
 	       "method", "total_ms", "fill_ms", "release_ms", "faults", "races",
 	       "stall_med", "stall_p99", "rss0_MiB", "peak_MiB", "extra_MiB", "after_MiB");

@@ -2,7 +2,8 @@
 # Build the reference kernel (Debian linux-source-6.12) out of tree into
 # build/obj-ref-6.12 with the guest config fragments. It is only measured by
 # the benchmark; none of its code goes into the series. Skipped when bzImage
-# is newer than every config input.
+# is newer than every config input.  REF_BASE_CONFIG (default tinyconfig) is
+# the make target the fragments are merged onto: keep it the guest kernel's.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,7 +30,7 @@ fi
 
 kmake() { make -C "$src" O="$obj" ARCH=x86_64 CC="ccache gcc" HOSTCC="ccache gcc" "$@"; }
 mkdir -p "$obj"
-kmake -s tinyconfig
+kmake -s "${REF_BASE_CONFIG:-tinyconfig}"
 "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}" >/dev/null
 kmake -s olddefconfig
 for opt in USERFAULTFD TRANSPARENT_HUGEPAGE SMP SERIAL_8250_CONSOLE BLK_DEV_INITRD PROC_PAGE_MONITOR; do
