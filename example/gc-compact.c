@@ -36,6 +36,10 @@
  *    and the collector's batch would stop there.  Both sides therefore pass
  *    ALLOW_SRC_HOLES: the hole is skipped, and the page is where it belongs.
  *    (COPY has no such race: its source stays populated.)
+ *  - Fault messages can be stale: a fault resolved by the collector may
+ *    still sit in the uffd queue.  Handling it gives -EEXIST (wake, no
+ *    harm), but only while from-space is mapped, so the handler is stopped
+ *    before from-space is released.
  *  - The collector moves with DONTWAKE and issues one UFFDIO_WAKE per batch,
  *    instead of one wake per partial ioctl when a batch is split by -EEXIST.
  *
@@ -661,6 +665,13 @@ static void run_one(struct run *r, enum method method)
 	for (int i = 0; i < opt.mutators; i++)
 		pthread_join(r->mut[i].th, NULL);
 
+	/* Every to-space page is filled and every faulter woken: fault
+	 * messages still queued are stale.  Stop the handler before from-space
+	 * goes away, or it would try to fill them from unmapped memory. */
+	if (eventfd_write(r->evfd, 1))
+		die("eventfd_write: %s", strerror(errno));
+	pthread_join(r->handler, NULL);
+
 	/* release from-space */
 	sample_rss(r);
 	t_rel0 = now_ns();
@@ -672,9 +683,6 @@ static void run_one(struct run *r, enum method method)
 	r->hwm_kb = status_kb("VmHWM");
 	r->rss_after_kb = status_kb("RssAnon");
 
-	if (eventfd_write(r->evfd, 1))
-		die("eventfd_write: %s", strerror(errno));
-	pthread_join(r->handler, NULL);
 	pthread_barrier_destroy(&r->ready);
 	pthread_barrier_destroy(&r->start);
 
