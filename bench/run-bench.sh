@@ -29,8 +29,8 @@ shift $((OPTIND - 1))
 [ $# -gt 0 ] || { echo "run-bench: no LABEL=BZIMAGE given" >&2; exit 2; }
 [ -f "$initrd" ] || { echo "run-bench: initramfs $initrd missing" >&2; exit 1; }
 
-accel=(-accel tcg,thread=multi)
-[ "$det" = 1 ] && accel=(-accel tcg,thread=single -icount shift=0,sleep=off)
+accel=(-accel "tcg,thread=multi")
+[ "$det" = 1 ] && accel=(-accel "tcg,thread=single" -icount "shift=0,sleep=off")
 [ "$quick" = 1 ] && append="$append bench.quick=1"
 mkdir -p "$out"
 echo "kernel,method,pages,size,request,threads,median_ns,per_page_ns,throughput_MiBps,run" >"$out/raw.csv"

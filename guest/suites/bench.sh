@@ -5,6 +5,7 @@
 set -eu
 
 args=
+# shellcheck disable=SC2013 # the command line is one line of words
 for w in $(cat /proc/cmdline); do
 	case $w in
 	bench.quick=1) args="$args --quick" ;;
