@@ -1,0 +1,73 @@
+# UFFDIO_MOVE for Linux 6.1: the map of the project.
+#
+#   make run        the main command: patched kernel + the GC example, in QEMU
+#   make test       the test command: every gate and suite, "N passed, N failed"
+#
+# Developer workflow (the kernel tree is build/linux, a git repo):
+#   make tree           unpack the base and apply patches/ (once)
+#   make export         write the tree's commits back to patches/
+#   make rebuild-tree   throw the tree away and re-apply patches/
+#   make kernel / kernel-debug / initramfs / shell / bench
+
+BUILD ?= $(CURDIR)/build
+export BUILD
+UAPI_INC := $(BUILD)/uapi/include
+USER_CFLAGS := -O2 -g
+GUEST_BZIMAGE := $(BUILD)/obj-guest/arch/x86/boot/bzImage
+INITRAMFS := $(BUILD)/initramfs.cpio.gz
+BENCH_SUITE_ARG := uffd.suite=bench
+GUEST_BINS :=
+
+.PHONY: all run test deps tree rebuild-tree export kernel kernel-debug \
+	selftests initramfs shell clean
+all: run
+
+run:
+	scripts/main.sh
+
+test:
+	scripts/test.sh
+
+deps:
+	scripts/install-deps.sh
+
+tree: deps
+	scripts/prepare-tree.sh
+
+rebuild-tree: deps
+	FORCE=1 scripts/prepare-tree.sh
+
+export:
+	scripts/export-patches.sh
+
+kernel:
+	scripts/build-kernel.sh guest
+
+kernel-debug:
+	scripts/build-kernel.sh debug
+
+# The vm selftests of the tree, and the uAPI headers everything builds with.
+selftests:
+	scripts/build-selftests.sh
+
+-include example/example.mk bench/bench.mk tests/race/race.mk
+
+$(GUEST_BINS): | selftests
+
+initramfs: selftests $(GUEST_BINS)
+	scripts/make-initramfs.sh
+
+$(INITRAMFS):
+	$(MAKE) initramfs
+
+# An interactive busybox shell on the guest kernel (Ctrl-A X quits QEMU).
+shell: initramfs
+	GUEST_TIMEOUT=86400 qemu-system-x86_64 -accel tcg,thread=multi -smp 2 -m 2G \
+		-nographic -no-reboot -kernel $(GUEST_BZIMAGE) -initrd $(INITRAMFS) \
+		-append "console=ttyS0 panic=-1 uffd.suite=shell"
+
+clean:
+	rm -rf $(BUILD)/obj-* $(BUILD)/initramfs* $(BUILD)/guest-bin $(BUILD)/uapi $(BUILD)/logs
+
+$(GUEST_BZIMAGE):
+	scripts/build-kernel.sh guest

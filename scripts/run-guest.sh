@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# run-guest.sh <guest|debug> <suite>: boot the kernel of that flavour with
+# the initramfs under QEMU TCG (2 vCPUs, hard timeout), run the suite, keep
+# the console log in $BUILD/logs, and record its TAP results and the console
+# checks.  Exit status: 0 only if everything passed.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/record.sh"
+
+flavour=${1:?usage: run-guest.sh guest|debug suite}
+suite=${2:?usage: run-guest.sh guest|debug suite}
+mem=${GUEST_MEM:-2G}
+timeout=${GUEST_TIMEOUT:-1500}
+log=$BUILD/logs/$flavour-$suite.log
+mkdir -p "$BUILD/logs"
+
+start=$(date +%s)
+rc=0
+timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -accel tcg,thread=multi -smp 2 -m "$mem" \
+	-nographic -no-reboot -kernel "$(kernel_image "$flavour")" -initrd "$BUILD/initramfs.cpio.gz" \
+	-append "console=ttyS0 panic=-1 uffd.suite=$suite ${GUEST_APPEND:-}" </dev/null >"$log" 2>&1 || rc=$?
+secs=$(($(date +%s) - start))
+# Console output has CRLF line ends.
+sed -i 's/\r$//' "$log"
+
+fail=0
+# The suite's TAP results.
+while IFS= read -r line; do
+	case $line in
+	"not ok "*) record fail "$flavour/$suite: ${line#not ok [0-9]* }"; fail=1 ;;
+	"ok "*) record ok "$flavour/$suite: ${line#ok [0-9]* }" ;;
+	esac
+done < <(sed -n '/^UFFD-GUEST:/,/^UFFD-SUITE-EXIT:/p' "$log" | grep -E '^(not )?ok [0-9]+ ')
+
+if "$top/scripts/check-console.sh" "$log"; then
+	record ok "$flavour/$suite: console clean, 2 cpus, patched kernel, ${secs}s"
+else
+	record fail "$flavour/$suite: console check (see $log, qemu exit $rc)"
+	fail=1
+fi
+exit $fail

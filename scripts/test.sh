@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The test command: every gate and every suite, each result printed as it
+# comes, then "N passed, N failed".  Exit status 0 only if nothing failed.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/record.sh"
+
+export RESULTS=$BUILD/results.txt
+mkdir -p "$BUILD"
+: >"$RESULTS"
+t0=$(date +%s)
+step() { printf '\n== %s (%ss)\n' "$1" "$(($(date +%s) - t0))"; }
+
+summary() {
+	local passed failed
+	passed=$(grep -c '^ok ' "$RESULTS")
+	failed=$(grep -vc '^ok ' "$RESULTS")
+	printf '\n'
+	grep -v '^ok ' "$RESULTS" | sed 's/^fail /FAILED: /'
+	printf 'wall time %ss\n' "$(($(date +%s) - t0))"
+	printf '%s passed, %s failed\n' "$passed" "$failed"
+	[ "$failed" = 0 ]
+}
+
+step "packages"
+"$top/scripts/install-deps.sh" || { record fail "install the Debian packages"; summary; exit 1; }
+
+step "the series applies to the pristine base"
+if FORCE=1 "$top/scripts/prepare-tree.sh"; then
+	record ok "the series applies to $(git -C "$KTREE" describe --tags --abbrev=0 --match 'base-*')"
+else
+	record fail "the series does not apply (see above)"
+	summary
+	exit 1
+fi
+
+step "checkpatch --strict"
+"$top/scripts/gate-checkpatch.sh"
+step "W=1 and sparse"
+"$top/scripts/gate-warnings.sh"
+step "every patch builds"
+"$top/scripts/gate-bisect.sh" || { summary; exit 1; }
+
+step "debug kernel"
+if "$top/scripts/build-kernel.sh" debug; then
+	record ok "the debug kernel builds (KASAN, PROVE_LOCKING, DEBUG_VM)"
+	debug=1
+else
+	record fail "the debug kernel does not build"
+	debug=0
+fi
+
+step "guest programs and initramfs"
+make -s -C "$top" initramfs || record fail "guest programs and initramfs"
+
+# Suites per kernel: the normal guest also runs the example; the debug
+# kernel runs everything that checks the kernel.
+GUEST_SUITES=${GUEST_SUITES:-selftests example}
+DEBUG_SUITES=${DEBUG_SUITES:-selftests}
+for suite in $GUEST_SUITES; do
+	step "guest kernel: $suite"
+	"$top/scripts/run-guest.sh" guest "$suite"
+done
+if [ "$debug" = 1 ]; then
+	for suite in $DEBUG_SUITES; do
+		step "debug kernel: $suite"
+		"$top/scripts/run-guest.sh" debug "$suite"
+	done
+fi
+
+summary
