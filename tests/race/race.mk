@@ -1,0 +1,27 @@
+# UFFDIO_MOVE reliability tests (included by the top-level Makefile).
+# Static guest binaries go to $(BUILD)/guest-bin/; guest suites race, fuzz
+# and pressure (guest/suites/*.sh) run them.
+#
+#   make race-bins      build uffd-race, uffd-fuzz, uffd-faultinj, uffd-pressure
+#   make race-host      run the race tests and the fuzzer natively (host kernel)
+BUILD ?= build
+UAPI_INC ?= $(BUILD)/uapi/include
+USER_CC ?= gcc
+RACE_CFLAGS = -Wall -Wextra -Werror -static -O2 -pthread -isystem $(UAPI_INC)
+RACE_PROGS = uffd-race uffd-fuzz uffd-faultinj uffd-pressure
+RACE_BINS = $(addprefix $(BUILD)/guest-bin/,$(RACE_PROGS))
+RACE_HOST_FLAGS ?= -t 3
+
+GUEST_BINS += $(RACE_BINS)
+
+$(BUILD)/guest-bin/uffd-%: tests/race/uffd-%.c tests/race/common.h $(wildcard $(UAPI_INC)/linux/userfaultfd.h)
+	@mkdir -p $(@D)
+	$(USER_CC) $(RACE_CFLAGS) -o $@ $<
+
+.PHONY: race-bins race-host
+race-bins: $(RACE_BINS)
+
+race-host: $(RACE_BINS)
+	@for t in fork unmap mprotect dontneed pageout migrate thp pin ksm faults multi; do \
+		$(BUILD)/guest-bin/uffd-race $$t $(RACE_HOST_FLAGS) || exit 1; done
+	$(BUILD)/guest-bin/uffd-fuzz -t 5
