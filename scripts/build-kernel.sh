@@ -19,7 +19,7 @@ stamp=$obj/.config-fragments
 want=$(cat "${frags[@]}" | sha256sum)
 if [ ! -f "$obj/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 	kmake "$flavour" -s tinyconfig >/dev/null
-	"$KTREE/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}" >/dev/null
+	"$KTREE/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}" >/dev/null 2>&1
 	kmake "$flavour" -s olddefconfig
 	echo "$want" >"$stamp"
 fi
