@@ -997,8 +997,11 @@ int main(int argc, char **argv)
 		thr_start(&th[nth++], d_pageout, r);
 		thr_start(&th[nth++], accessor, r);
 	} else if (!strcmp(t, "migrate")) {
-		thr_start(&th[nth++], d_compact, r);
-		thr_start(&th[nth++], d_collapse, r);
+		/* RACE_NO_COMPACT / RACE_NO_COLLAPSE narrow a reproducer down */
+		if (!getenv("RACE_NO_COMPACT"))
+			thr_start(&th[nth++], d_compact, r);
+		if (!getenv("RACE_NO_COLLAPSE"))
+			thr_start(&th[nth++], d_collapse, r);
 	} else if (!strcmp(t, "thp")) {
 		r->holes = r->allow_einval = 1;
 		thr_start(&th[nth++], d_thp, r);
