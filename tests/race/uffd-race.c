@@ -15,6 +15,13 @@
  * is caught.  The process anonymous memory (smaps_rollup, which walks the
  * page tables) must be back to its baseline after munmap.
  *
+ * Each MOVE's result is also checked against the page tables right away
+ * (/proc/self/pagemap, which reads them without faulting): the pages it
+ * reports moved must have left src and be mapped (or swapped) at dst, the
+ * others must still be at src with dst empty; pages that may legitimately
+ * be destroyed (gone_ok) may be missing on either side.  A MOVE that moves
+ * more or fewer pages than it reports is so caught at the call that did it.
+ *
  * A fault-handler thread resolves missing faults of A/B (from accessor
  * threads, GUP, swap-in readers) by moving the page to the faulting side,
  * or by filling a zero page when the page is legitimately gone.
@@ -56,6 +63,10 @@ struct race {
 	volatile size_t pin_lo, pin_hi;
 	volatile int failed;
 	int want;
+	/* pagemap cross-check of every MOVE result (mover and handler) */
+	int pm_fd;
+	uint64_t *pm_src, *pm_dst;
+	unsigned long pm_checked;
 };
 
 static volatile uint64_t zero_v;
@@ -97,6 +108,49 @@ static int should_stop(struct race *r)
 	return r->stop || r->failed;
 }
 
+/* Page table entries of n slots from p (PM_PRESENT | PM_SWAP bits kept). */
+static int pm_read(struct race *r, const char *p, size_t n, uint64_t *e)
+{
+	size_t sz = n * sizeof(*e);
+
+	if (pread(r->pm_fd, e, sz, (uintptr_t)p / PS * sizeof(*e)) != (ssize_t)sz)
+		return -1;
+	for (size_t j = 0; j < n; j++)
+		e[j] = (e[j] >> 62) & 3;
+	return 0;
+}
+
+/*
+ * The MOVE of slots [i, i+cnt) from side R reported `done` pages moved:
+ * check that against the page tables; mu held, so nothing else moves or
+ * fills these slots meanwhile.
+ */
+static void pm_check(struct race *r, size_t i, size_t cnt, int R, size_t done,
+		     int err)
+{
+	if (r->pm_fd < 0 || cnt > HPS / PS)
+		return;
+	if (pm_read(r, slot(r, R, i), cnt, r->pm_src) ||
+	    pm_read(r, slot(r, !R, i), cnt, r->pm_dst)) {
+		fail(r, "pagemap read: %s", strerror(errno));
+		return;
+	}
+	r->pm_checked++;
+	for (size_t j = 0; j < cnt; j++) {
+		int g = __atomic_load_n(&r->gone_ok[i + j], __ATOMIC_SEQ_CST);
+		int at_src = r->pm_src[j] != 0, at_dst = r->pm_dst[j] != 0;
+
+		if (j < done ? at_src || (!at_dst && !g) : at_dst || (!at_src && !g)) {
+			fail(r, "MOVE %c[%zu+%zu] -> %c reported %zu moved (%s), but "
+			     "slot %zu is %s at src and %s at dst", "AB"[R], i, cnt,
+			     "AB"[!R], done, err ? strerrorname_np(err) : "ok", i + j,
+			     at_src ? "mapped" : "not mapped",
+			     at_dst ? "mapped" : "not mapped");
+			return;
+		}
+	}
+}
+
 /*
  * Move slots [i, i+cnt) from side R to the other side; mu held.  Returns
  * the src address of a busy page to touch (unshare) after unlocking, or 0.
@@ -124,6 +178,7 @@ static uintptr_t move_run(struct race *r, size_t i, size_t cnt, int R,
 	    i < r->pin_hi && i + done > r->pin_lo)
 		fail(r, "pages of a pinned range [%zu,%zu) moved (slots %zu+%zu)",
 		     r->pin_lo, r->pin_hi, i, done);
+	pm_check(r, i, cnt, R, done, err);
 	for (size_t j = 0; j < done; j++)
 		r->where[i + j] = !R;
 	r->pages_moved += done;
@@ -964,8 +1019,16 @@ int main(int argc, char **argv)
 	r->gone_ok = calloc(r->n, 1);
 	r->incs = calloc(r->n, sizeof(*r->incs));
 	r->net = calloc(r->n, sizeof(int));
+	r->pm_src = calloc(HPS / PS, sizeof(uint64_t));
+	r->pm_dst = calloc(HPS / PS, sizeof(uint64_t));
+	r->pm_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (r->pm_fd < 0)
+		printf("# no /proc/self/pagemap (%s): MOVE results not cross-checked\n",
+		       strerror(errno));
 	memset(r->incs, 0, r->n * sizeof(*r->incs));
 	memset(r->net, 0, r->n * sizeof(int));
+	memset(r->pm_src, 0, HPS / PS * sizeof(uint64_t));
+	memset(r->pm_dst, 0, HPS / PS * sizeof(uint64_t));
 	printf("# (baseline taken after the bookkeeping allocations)\n");
 	if (smaps_anon(&base_anon, &base_swap)) {
 		printf("not ok 1 %s: no smaps_rollup\n", t);
@@ -1090,6 +1153,8 @@ int main(int argc, char **argv)
 	       "busy_unshare=%lu\n", t, now_s() - t0, r->iters, r->moves,
 	       r->pages_moved, r->verified, r->gone, r->handler_faults,
 	       r->accesses, r->dist_ok, r->dist_ops, r->busy_touch);
+	if (r->pm_checked)
+		printf("# MOVE results checked against pagemap: %lu\n", r->pm_checked);
 	if (refilled)
 		printf("# lost pages refilled with UFFDIO_COPY: %lu\n", refilled);
 	if (collapse_tries)
