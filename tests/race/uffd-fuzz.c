@@ -21,7 +21,6 @@
 #include "common.h"
 #include <stddef.h>
 #include <sys/eventfd.h>
-#include <sys/socket.h>
 
 #define POOL_BASE 0x200000000000UL
 #define SLOT (8UL << 20)
@@ -62,6 +61,7 @@ static struct region R[NKIND] = {
 static int uffd, stop_efd;
 static volatile int stop_churn, stop_handler;
 static unsigned long n_handled, n_unresolved, n_churn, n_madv, n_faults;
+static struct errstat handler_es;	/* faults not resolved at once (retried) */
 static int verbose;
 
 static void *slot(int k)
@@ -207,8 +207,10 @@ static void *handler_fn(void *arg)
 			if (errno != EEXIST) {
 				spare[8] = a;
 				do_move(uffd, a, (uintptr_t)spare, PS, 0, &e);
-				if (e && e != EEXIST)
+				if (e && e != EEXIST) {
 					n_unresolved++;
+					errstat_add(&handler_es, e);
+				}
 			}
 			ioctl(uffd, UFFDIO_WAKE, &w);
 		}
@@ -576,59 +578,32 @@ static int check_fd_cases(void)
 
 /*
  * Cross-mm: the child calls MOVE on the parent's (inherited) userfaultfd,
- * and the parent calls MOVE on a userfaultfd the child created (passed
- * over a socket).  Both -EINVAL.  Returns 1 if both held.
+ * and the parent calls MOVE on a userfaultfd the child created (taken with
+ * pidfd_getfd(): the guest kernel has no AF_UNIX), also after the child
+ * exited.  All -EINVAL.  While the child lives, a page it shares is -EBUSY
+ * to move.  Returns 1 if all held.
  */
-static int send_fd(int sock, int fd)
-{
-	char c = 0, cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &mh, 0) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int sock)
-{
-	char c, cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
-	int fd;
-
-	if (recvmsg(sock, &mh, 0) != 1)
-		return -1;
-	cm = CMSG_FIRSTHDR(&mh);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
-
 static int check_cross_mm(int threads)
 {
 	struct uffdio_move m = { .dst = (uintptr_t)R[K_DST].addr,
 				 .src = (uintptr_t)R[K_SRC].addr, .len = PS };
 	struct uffdio_move m2 = { .dst = (uintptr_t)R[K_DST2].addr,
 				  .src = (uintptr_t)R[K_SRC2].addr, .len = PS };
-	int sv[2], st, ok = 1, e, cfd;
+	int up[2], down[2], st, ok = 1, e, cfd = -1, pidfd, child_fd;
 	pid_t pid;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+	if (pipe2(up, O_CLOEXEC) || pipe2(down, O_CLOEXEC)) {
+		printf("# cross-mm: pipe: %s\n", strerror(errno));
 		return 0;
+	}
 	/* A present page the child will share, and a free dst page. */
 	pat_fill(R[K_SRC2].addr, 1);
 	madvise(R[K_DST2].addr, PS, MADV_DONTNEED);
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		printf("# cross-mm: fork: %s\n", strerror(errno));
 		return 0;
+	}
 	if (pid == 0) {
 		/* Child: the parent's uffd, then a uffd of our own for the parent. */
 		int r = ioctl(uffd, UFFDIO_MOVE, &m) ? errno : 0;
@@ -636,14 +611,29 @@ static int check_cross_mm(int threads)
 		char c;
 
 		if (fd < 0 || uffd_register(fd, R[K_DST2].addr, R[K_DST2].len) ||
-		    send_fd(sv[1], fd))
+		    write(up[1], &fd, sizeof(fd)) != sizeof(fd))
 			_exit(100);
 		/* Stay alive (mm alive) until the parent has tried. */
-		if (read(sv[1], &c, 1) != 1)
+		if (read(down[0], &c, 1) != 1)
 			_exit(101);
 		_exit(r == EINVAL ? 0 : r == 0 ? 102 : r);
 	}
-	cfd = recv_fd(sv[0]);
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (read(up[0], &child_fd, sizeof(child_fd)) == sizeof(child_fd) && pidfd >= 0)
+		cfd = syscall(SYS_pidfd_getfd, pidfd, child_fd, 0);
+	if (cfd < 0) {
+		printf("# cross-mm: no uffd from the child: %s\n", strerror(errno));
+		ok = 0;
+	} else {
+		/* Same addresses, registered in the child's mm, not ours. */
+		e = ioctl(cfd, UFFDIO_MOVE, &m2) ? errno : 0;
+		errstat_add(&es, e);
+		if (e != EINVAL) {
+			printf("# cross-mm: the child's uffd in the parent: %s, want EINVAL\n",
+			       e ? strerrorname_np(e) : "ok");
+			ok = 0;
+		}
+	}
 	/* While the child lives, the page is shared: -EBUSY. */
 	e = ioctl(uffd, UFFDIO_MOVE, &m2) ? errno : 0;
 	errstat_add(&es, e);
@@ -652,22 +642,7 @@ static int check_cross_mm(int threads)
 		       e ? strerrorname_np(e) : "ok");
 		ok = 0;
 	}
-	if (cfd < 0) {
-		printf("# cross-mm: no fd from the child\n");
-		ok = 0;
-	} else {
-		/* Same addresses, registered in the child's mm, not ours. */
-		m.dst = (uintptr_t)R[K_DST2].addr;
-		m.src = (uintptr_t)R[K_SRC2].addr;
-		e = ioctl(cfd, UFFDIO_MOVE, &m) ? errno : 0;
-		errstat_add(&es, e);
-		if (e != EINVAL) {
-			printf("# cross-mm: the child's uffd in the parent: %s, want EINVAL\n",
-			       e ? strerrorname_np(e) : "ok");
-			ok = 0;
-		}
-	}
-	if (write(sv[0], "x", 1) != 1)
+	if (write(down[1], "x", 1) != 1)
 		ok = 0;
 	waitpid(pid, &st, 0);
 	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
@@ -679,7 +654,7 @@ static int check_cross_mm(int threads)
 	}
 	/* And once the child is gone (its mm freed): still -EINVAL. */
 	if (cfd >= 0) {
-		e = ioctl(cfd, UFFDIO_MOVE, &m) ? errno : 0;
+		e = ioctl(cfd, UFFDIO_MOVE, &m2) ? errno : 0;
 		errstat_add(&es, e);
 		if (e != EINVAL) {
 			printf("# cross-mm: uffd of an exited process: %s, want EINVAL\n",
@@ -688,8 +663,12 @@ static int check_cross_mm(int threads)
 		}
 		close(cfd);
 	}
-	close(sv[0]);
-	close(sv[1]);
+	if (pidfd >= 0)
+		close(pidfd);
+	close(up[0]);
+	close(up[1]);
+	close(down[0]);
+	close(down[1]);
 	return ok;
 }
 
@@ -808,6 +787,9 @@ int main(int argc, char **argv)
 	printf("# background: churn ops %lu, madvise %lu, faults %lu, uffd faults served %lu,"
 	       " (unresolved %lu), cross-mm forks %lu, pages moved %lu\n",
 	       n_churn, n_madv, n_faults, n_handled, n_unresolved, cross + 1, moved_pages);
+	if (n_unresolved)
+		errstat_print("faults not resolved at once (the faulting thread retried)",
+			      &handler_es);
 	printf("# smaps_rollup Anonymous: %ld kB -> %ld kB, Swap: %ld kB -> %ld kB\n",
 	       anon0, anon1, swap0, swap1);
 	tap(anon1 <= anon0 + 64 && swap1 <= swap0 + 64,
