@@ -56,15 +56,17 @@ make -s -C "$top" initramfs || record fail "guest programs and initramfs"
 # Suites per kernel: the normal guest also runs the example; the debug
 # kernel runs everything that checks the kernel.
 GUEST_SUITES=${GUEST_SUITES:-selftests example}
-DEBUG_SUITES=${DEBUG_SUITES:-selftests}
+DEBUG_SUITES=${DEBUG_SUITES:-selftests fuzz faultinj pressure}
+# The pressure suite moves more than the guest's RAM: boot it small.
+suite_mem() { if [ "$1" = pressure ]; then echo "${PRESSURE_GUEST_MEM:-256M}"; else echo "${GUEST_MEM:-2G}"; fi; }
 for suite in $GUEST_SUITES; do
 	step "guest kernel: $suite"
-	"$top/scripts/run-guest.sh" guest "$suite"
+	GUEST_MEM=$(suite_mem "$suite") "$top/scripts/run-guest.sh" guest "$suite"
 done
 if [ "$debug" = 1 ]; then
 	for suite in $DEBUG_SUITES; do
 		step "debug kernel: $suite"
-		"$top/scripts/run-guest.sh" debug "$suite"
+		GUEST_MEM=$(suite_mem "$suite") "$top/scripts/run-guest.sh" debug "$suite"
 	done
 fi
 
