@@ -56,7 +56,7 @@ make -s -C "$top" initramfs || record fail "guest programs and initramfs"
 # Suites per kernel: the normal guest also runs the example; the debug
 # kernel runs everything that checks the kernel.
 GUEST_SUITES=${GUEST_SUITES:-selftests example}
-DEBUG_SUITES=${DEBUG_SUITES:-selftests fuzz faultinj pressure}
+DEBUG_SUITES=${DEBUG_SUITES:-selftests race fuzz faultinj pressure}
 # The pressure suite moves more than the guest's RAM: boot it small.
 suite_mem() { if [ "$1" = pressure ]; then echo "${PRESSURE_GUEST_MEM:-256M}"; else echo "${GUEST_MEM:-2G}"; fi; }
 for suite in $GUEST_SUITES; do
