@@ -51,10 +51,11 @@ for p in "$PATCHES"/*.patch; do
 	[ "$(basename "$p")" = 0000-cover-letter.patch ] || series+=("$p")
 done
 if [ ${#series[@]} -gt 0 ] && ! git -C "$KTREE" am -q "${series[@]}" >/dev/null 2>&1; then
-	bad=$(sed -n 's/^Subject: //p' "$KTREE/.git/rebase-apply/msg-clean" 2>/dev/null | head -1)
-	n=$(cat "$KTREE/.git/rebase-apply/next" 2>/dev/null || echo '?')
+	n=$(cat "$KTREE/.git/rebase-apply/next" 2>/dev/null || echo 0)
+	bad=${series[$((n - 1))]:-unknown}
 	git -C "$KTREE" am --abort || true
-	echo "prepare-tree: FAIL: patch $n of the series (${bad:-unknown}) does not apply to $(base_tag)" >&2
+	echo "prepare-tree: FAIL: patch $n of the series, $(basename "$bad"), does not apply to $(base_tag):" >&2
+	git -C "$KTREE" apply --check -v "$bad" 2>&1 | grep -E '^error|^Checking' | head -5 >&2 || true
 	exit 1
 fi
 echo "prepare-tree: $KTREE at $(git -C "$KTREE" describe --tags) ($(git -C "$KTREE" rev-list --count "$(base_tag)"..HEAD) patches)"
