@@ -9,7 +9,9 @@
 #     -q             quick matrix (bench.quick=1)
 #     -d             deterministic: single-threaded TCG with
 #                    -icount shift=0,sleep=off (guest time counts
-#                    instructions; QEMU refuses -icount with MTTCG)
+#                    instructions; QEMU refuses -icount with MTTCG) and
+#                    one vCPU (QEMU 7.2 hangs bringing up the second vCPU
+#                    under -icount)
 #     -a ARGS        extra kernel command line (e.g. the suite selector)
 # Writes DIR/LABEL-RUN.log (console) and DIR/raw.csv with the kernel column
 # replaced by LABEL and a trailing run column.
@@ -29,8 +31,8 @@ shift $((OPTIND - 1))
 [ $# -gt 0 ] || { echo "run-bench: no LABEL=BZIMAGE given" >&2; exit 2; }
 [ -f "$initrd" ] || { echo "run-bench: initramfs $initrd missing" >&2; exit 1; }
 
-accel=(-accel "tcg,thread=multi")
-[ "$det" = 1 ] && accel=(-accel "tcg,thread=single" -icount "shift=0,sleep=off")
+accel=(-accel "tcg,thread=multi" -smp 2)
+[ "$det" = 1 ] && accel=(-accel "tcg,thread=single" -icount "shift=0,sleep=off" -smp 1)
 [ "$quick" = 1 ] && append="$append bench.quick=1"
 mkdir -p "$out"
 echo "kernel,method,pages,size,request,threads,median_ns,per_page_ns,throughput_MiBps,run" >"$out/raw.csv"
@@ -41,7 +43,7 @@ for kv in "$@"; do
 	for run in $(seq 1 "$runs"); do
 		log=$out/$label-$run.log
 		echo "run-bench: $label run $run/$runs ($img)" >&2
-		timeout "${BENCH_TIMEOUT:-3600}" qemu-system-x86_64 "${accel[@]}" -smp 2 -m 2G \
+		timeout "${BENCH_TIMEOUT:-3600}" qemu-system-x86_64 "${accel[@]}" -m 2G \
 			-nographic -no-reboot -kernel "$img" -initrd "$initrd" \
 			-append "console=ttyS0 quiet panic=-1 $append" </dev/null >"$log" 2>&1 || true
 		tr -d '\r' <"$log" | grep -E '^# [^,#]+,(move|copy|mremap-pmd|mremap-pte),(4k|thp),' |

@@ -31,6 +31,11 @@ while IFS= read -r line; do
 	"ok "*) record ok "$flavour/$suite: ${line#ok [0-9]* }" ;;
 	esac
 done < <(sed -n '/^UFFD-GUEST:/,/^UFFD-SUITE-EXIT:/p' "$log" | grep -E '^(not )?ok [0-9]+ ')
+# Point at the failed assertions (kselftest_harness: "file:line:test:Expected").
+if [ "$fail" = 1 ]; then
+	echo "  see $log:"
+	{ grep -E '\.c:[0-9]+:[A-Za-z0-9_]+:Expected' "$log" || true; } | head -5 | sed 's/^[# ]*/    /'
+fi
 
 if "$top/scripts/check-console.sh" "$log"; then
 	record ok "$flavour/$suite: console clean, 2 cpus, patched kernel, ${secs}s"
