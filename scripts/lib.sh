@@ -4,6 +4,8 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$top/build}
 KTREE=${KTREE:-$BUILD/linux}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+# Paths under the checkout hash relatively: clones share the cache.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$top}
 
 # kmake <flavour> <make args...>: build in $BUILD/obj-<flavour>.
 kmake() {
