@@ -48,6 +48,7 @@ for kv in "$@"; do
 			-append "console=ttyS0 quiet panic=-1 $append" </dev/null >"$log" 2>&1 || true
 		tr -d '\r' <"$log" | grep -E '^# [^,#]+,(move|copy|mremap-pmd|mremap-pte),(4k|thp),' |
 			sed -E "s/^# [^,]+,/$label,/; s/\$/,$run/" >>"$out/raw.csv" || true
+		{ tr -d '\r' <"$log" | grep -a '^# # warning' || true; } | sed "s/^# # /run-bench: $label: /" >&2
 		grep -qE '^ok [0-9]+ uffd-move-bench' <(tr -d '\r' <"$log") ||
 			{ echo "run-bench: $label run $run: benchmark did not pass, see $log" >&2; exit 1; }
 	done

@@ -231,6 +231,15 @@ static uint64_t one_rep(const struct point *pt, int check_thp)
 		t1 = now_ns();
 	}
 
+	/* A THP move must leave huge pages at dst: a split one is not measured right. */
+	if (check_thp && pt->thp && pt->request % HPAGE == 0 &&
+	    (pt->method == MOVE || pt->method == MREMAP_PMD)) {
+		long kb = anon_huge_kb();
+
+		if (kb >= 0 && (size_t)kb * KiB < size * 9 / 10)
+			printf("# warning: thp %s size %zu: only %ld KiB of %zu KiB huge after the move\n",
+			       mname[pt->method], size, kb, size / KiB);
+	}
 	for (size_t off = 0; off < size; off += PAGE)
 		if (*(uint64_t *)(dst + off) != off / PAGE + 1) {
 			fprintf(stderr, "uffd-move-bench: %s: wrong data at destination page %zu\n", mname[pt->method], off / PAGE);
