@@ -113,6 +113,16 @@ static long anon_huge_kb(void)
 	return v;
 }
 
+/* Say so when less than 90% of the region is in huge pages. */
+static void warn_few_thps(const struct point *pt, const char *when)
+{
+	long kb = anon_huge_kb();
+
+	if (kb >= 0 && (size_t)kb * KiB < pt->size * 9 / 10)
+		printf("# warning: thp %s size %zu: only %ld KiB of %zu KiB %s\n",
+		       mname[pt->method], pt->size, kb, pt->size / KiB, when);
+}
+
 struct job {
 	const struct point *pt;
 	char *src, *dst;
@@ -175,13 +185,8 @@ static uint64_t one_rep(const struct point *pt, int check_thp)
 		die("madvise src");
 	for (size_t off = 0; off < size; off += PAGE)
 		*(uint64_t *)(src + off) = off / PAGE + 1;
-	if (check_thp && pt->thp) {
-		long kb = anon_huge_kb();
-
-		if (kb >= 0 && (size_t)kb * KiB < size * 9 / 10)
-			printf("# warning: thp %s size %zu: only %ld KiB of %zu KiB in huge pages\n",
-			       mname[pt->method], size, kb, size / KiB);
-	}
+	if (check_thp && pt->thp)
+		warn_few_thps(pt, "in huge pages");
 
 	if (pt->method == MOVE || pt->method == COPY) {
 		struct uffdio_register reg;
@@ -233,13 +238,8 @@ static uint64_t one_rep(const struct point *pt, int check_thp)
 
 	/* A THP move must leave huge pages at dst: a split one is not measured right. */
 	if (check_thp && pt->thp && pt->request % HPAGE == 0 &&
-	    (pt->method == MOVE || pt->method == MREMAP_PMD)) {
-		long kb = anon_huge_kb();
-
-		if (kb >= 0 && (size_t)kb * KiB < size * 9 / 10)
-			printf("# warning: thp %s size %zu: only %ld KiB of %zu KiB huge after the move\n",
-			       mname[pt->method], size, kb, size / KiB);
-	}
+	    (pt->method == MOVE || pt->method == MREMAP_PMD))
+		warn_few_thps(pt, "huge after the move");
 	for (size_t off = 0; off < size; off += PAGE)
 		if (*(uint64_t *)(dst + off) != off / PAGE + 1) {
 			fprintf(stderr, "uffd-move-bench: %s: wrong data at destination page %zu\n", mname[pt->method], off / PAGE);
