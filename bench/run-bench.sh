@@ -46,10 +46,12 @@ for kv in "$@"; do
 		timeout "${BENCH_TIMEOUT:-3600}" qemu-system-x86_64 "${accel[@]}" -m 2G \
 			-nographic -no-reboot -kernel "$img" -initrd "$initrd" \
 			-append "console=ttyS0 quiet panic=-1 $append" </dev/null >"$log" 2>&1 || true
-		tr -d '\r' <"$log" | grep -E '^# [^,#]+,(move|copy|mremap-pmd|mremap-pte),(4k|thp),' |
+		# Console output has CRLF line ends.
+		sed -i 's/\r$//' "$log"
+		grep -aE '^# [^,#]+,(move|copy|mremap-pmd|mremap-pte),(4k|thp),' "$log" |
 			sed -E "s/^# [^,]+,/$label,/; s/\$/,$run/" >>"$out/raw.csv" || true
-		{ tr -d '\r' <"$log" | grep -a '^# # warning' || true; } | sed "s/^# # /run-bench: $label: /" >&2
-		grep -qE '^ok [0-9]+ uffd-move-bench' <(tr -d '\r' <"$log") ||
+		{ grep -a '^# # warning' "$log" || true; } | sed "s/^# # /run-bench: $label: /" >&2
+		grep -qaE '^ok [0-9]+ uffd-move-bench' "$log" ||
 			{ echo "run-bench: $label run $run: benchmark did not pass, see $log" >&2; exit 1; }
 	done
 done
