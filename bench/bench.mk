@@ -49,3 +49,17 @@ bench-host: $(BUILD)/guest-bin/uffd-move-bench
 		awk -F, 'NR == 1 { print "kernel,method,pages,size,request,threads,median_ns,per_page_ns,throughput_MiBps,run" } \
 			/^[^#]/ && $$1 != "kernel" { print $$0 ",1" }' >$(BENCH_OUT)/host/raw.csv
 	bench/report.py $(BENCH_OUT)/host/raw.csv $(BENCH_OUT)/host host-$$(uname -r)
+
+# Instruction profile of one 2 MiB MOVE call (4 KiB pages and one THP), per
+# kernel function, for both kernels: build/profile/.
+GUEST_BINS += $(BUILD)/guest-bin/uffd-move-once
+KSELFTEST_INC ?= $(BUILD)/linux/tools/testing/selftests
+
+$(BUILD)/guest-bin/uffd-move-once: bench/profile/uffd-move-once.c $(wildcard $(UAPI_INC)/linux/userfaultfd.h)
+	@mkdir -p $(@D)
+	$(USER_CC) $(UFFD_BENCH_FLAGS) -I $(KSELFTEST_INC) -o $@ $<
+
+.PHONY: profile
+profile: $(BUILD)/guest-bin/uffd-move-once ref-kernel $(GUEST_BZIMAGE) initramfs
+	bench/profile/run-profile.sh -i $(INITRAMFS) -o $(BUILD)/profile \
+		$(OURS_LABEL)=$(dir $(GUEST_BZIMAGE))../../.. $(REF_LABEL)=$(dir $(REF_BZIMAGE))../../..

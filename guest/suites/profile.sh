@@ -1,0 +1,9 @@
+#!/bin/sh
+# Guest suite: the calls bench/profile/run-profile.sh traces.  Each
+# uffd-move-once makes three MOVE calls; the third of each (MOVE calls 3
+# and 6 of the boot) is the traced one.
+. /tap.sh
+
+run_prog "uffd-move-once 4k" uffd-move-once 4k
+run_prog "uffd-move-once thp" uffd-move-once thp
+tap_end
