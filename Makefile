@@ -7,7 +7,7 @@
 #   make tree           unpack the base and apply patches/ (once)
 #   make export         write the tree's commits back to patches/
 #   make rebuild-tree   throw the tree away and re-apply patches/
-#   make kernel / kernel-debug / initramfs / shell / bench
+#   make kernel / kernel-debug / initramfs / shell / bench / profile
 
 BUILD ?= $(CURDIR)/build
 export BUILD
