@@ -28,8 +28,8 @@
  *
  * Usage: uffd-race TEST [-t seconds] [-i max_mover_iterations] [-n pages]
  *                       [-s seed]
- * TEST: fork unmap mprotect dontneed pageout migrate thp pin ksm faults
- *       multi
+ * TEST: fork unmap mprotect dontneed pageout migrate thp pin splice ksm
+ *       faults multi
  * Prints TAP ("ok 1 TEST") and figures as "# ..." lines, the last one
  * "# summary TEST: seconds= MOVE_calls= pages_moved= pages_verified=
  * result="; exit 0 pass, 1 fail, 4 skip.
@@ -68,6 +68,8 @@ struct race {
 	int pm_fd;
 	uint64_t *pm_src, *pm_dst;
 	unsigned long pm_checked;
+	/* the slowest MOVE call, and the limit it must stay under (0: none) */
+	double max_call_s, call_limit_s;
 };
 
 static volatile uint64_t zero_v;
@@ -165,10 +167,19 @@ static uintptr_t move_run(struct race *r, size_t i, size_t cnt, int R,
 	size_t done;
 	int err;
 
+	double t0;
+
 	if (rnd(rs) & 1)
 		mode |= UFFDIO_MOVE_MODE_DONTWAKE;
+	t0 = now_s();
 	moved = do_move(r->uffd, (uintptr_t)slot(r, !R, i),
 			(uintptr_t)slot(r, R, i), cnt * PS, mode, &err);
+	t0 = now_s() - t0;
+	if (t0 > r->max_call_s)
+		r->max_call_s = t0;
+	if (r->call_limit_s && t0 > r->call_limit_s)
+		fail(r, "MOVE of %zu pages took %.3f s (%s)", cnt, t0,
+		     strerror(err));
 	r->moves++;
 	errstat_add(&r->es, err);
 	done = moved / PS;
@@ -780,7 +791,7 @@ static void *d_splice(void *arg)
 			break;
 		}
 		/* let some MOVEs run while the pipe holds the page */
-		wait_moves(r, 2);
+		wait_moves(r, 1 + rnd(&rs) % 8);
 		while (got < (ssize_t)PS) {
 			ssize_t x = read(pfd[0], buf + got, PS - got);
 
@@ -970,7 +981,7 @@ static void on_alarm(int sig)
 static void usage(void)
 {
 	fprintf(stderr, "usage: uffd-race fork|unmap|mprotect|dontneed|pageout|"
-		"migrate|thp|pin|ksm|faults|multi [-t sec] [-i iters] [-n pages] "
+		"migrate|thp|pin|splice|ksm|faults|multi [-t sec] [-i iters] [-n pages] "
 		"[-s seed]\n");
 	exit(2);
 }
@@ -1040,7 +1051,8 @@ int main(int argc, char **argv)
 		printf("not ok 1 %s: no smaps_rollup\n", t);
 		return 1;
 	}
-	r->thp = !strcmp(t, "thp") || !strcmp(t, "migrate");
+	r->thp = !strcmp(t, "thp") || !strcmp(t, "migrate") ||
+		 !strcmp(t, "splice");
 	if (setup(r, r->thp)) {
 		printf("not ok 1 %s: setup: %s\n", t, strerror(errno));
 		return 1;
@@ -1077,6 +1089,14 @@ int main(int argc, char **argv)
 	} else if (!strcmp(t, "pin")) {
 		thr_start(&th[nth++], d_pin, r);
 		thr_start(&th[nth++], d_splice, r);
+	} else if (!strcmp(t, "splice")) {
+		/*
+		 * Plain references on THPs: a THP that must be split while
+		 * the pipe holds one is -EBUSY, promptly, never a spin.
+		 */
+		r->call_limit_s = 1.0;
+		thr_start(&th[nth++], d_splice, r);
+		thr_start(&th[nth++], d_collapse, r);
 	} else if (!strcmp(t, "ksm")) {
 		size_t len = r->n * PS;
 
@@ -1166,9 +1186,10 @@ int main(int argc, char **argv)
 	if (collapse_tries)
 		printf("# MADV_COLLAPSE: %lu/%lu succeeded\n", collapse_ok,
 		       collapse_tries);
-	if (!strcmp(t, "pin"))
+	if (!strcmp(t, "pin") || !strcmp(t, "splice"))
 		printf("# io_uring pins: %lu (failed %lu), vmsplices: %lu\n", pins,
 		       pin_fail, splices);
+	printf("# slowest mover MOVE call: %.1f ms\n", r->max_call_s * 1e3);
 	if (r->T)
 		printf("# KSM pages_sharing max seen: %lu\n", r->ksm_max);
 	errstat_print("MOVE results", &r->es);
