@@ -3,9 +3,13 @@
 # USER_CFLAGS, GUEST_BZIMAGE and INITRAMFS; defaults let it stand alone.
 #
 #   make bench          patched guest kernel vs the 6.12 reference kernel:
-#                       build/bench/{results.csv,table.txt,throughput.png}
+#                       build/bench/{results.csv,table.txt,throughput.png},
+#                       then bench-process
 #   make bench-ref      the reference kernel alone (pipeline check)
 #   make bench-host     the benchmark natively on the build host
+#   make bench-process  the process around the move (uffd-process-bench),
+#                       both kernels: build/procbench/{table.txt,latency.png}
+#   make bench-process-host   the same natively on the build host
 #   make ref-kernel     build (or reuse) build/obj-ref-6.12 bzImage
 # BENCH_FLAGS is passed to bench/run-bench.sh: -q quick matrix, -n RUNS boots
 # per kernel (median), -d deterministic (-icount shift=0,sleep=off).
@@ -23,13 +27,17 @@ OURS_LABEL ?= 6.1.192+move
 REF_LABEL ?= 6.12.117
 UFFD_BENCH_FLAGS = $(USER_CFLAGS) -Wall -Wextra -Werror -static -pthread -isystem $(UAPI_INC)
 
-GUEST_BINS += $(BUILD)/guest-bin/uffd-move-bench
+GUEST_BINS += $(BUILD)/guest-bin/uffd-move-bench $(BUILD)/guest-bin/uffd-process-bench
 
 $(BUILD)/guest-bin/uffd-move-bench: bench/uffd-move-bench.c $(wildcard $(UAPI_INC)/linux/userfaultfd.h)
 	@mkdir -p $(@D)
 	$(USER_CC) $(UFFD_BENCH_FLAGS) -o $@ $<
 
-.PHONY: ref-kernel bench bench-ref bench-host
+$(BUILD)/guest-bin/uffd-process-bench: bench/uffd-process-bench.c $(wildcard $(UAPI_INC)/linux/userfaultfd.h)
+	@mkdir -p $(@D)
+	$(USER_CC) $(UFFD_BENCH_FLAGS) -o $@ $<
+
+.PHONY: ref-kernel bench bench-ref bench-host bench-process bench-process-host
 ref-kernel:
 	scripts/build-ref-kernel.sh
 
@@ -37,6 +45,19 @@ bench: $(BUILD)/guest-bin/uffd-move-bench ref-kernel $(GUEST_BZIMAGE) $(INITRAMF
 	BENCH_SUITE_ARG='$(BENCH_SUITE_ARG)' bench/run-bench.sh -i $(INITRAMFS) -o $(BENCH_OUT) $(BENCH_FLAGS) \
 		$(OURS_LABEL)=$(GUEST_BZIMAGE) $(REF_LABEL)=$(REF_BZIMAGE)
 	bench/report.py $(BENCH_OUT)/raw.csv $(BENCH_OUT) $(OURS_LABEL) $(REF_LABEL)
+	$(MAKE) bench-process
+
+# The process around the move (uffd-process-bench): victims' latency and
+# MOVE throughput on both kernels, one run each per round, medians of
+# PROCBENCH_RUNS rounds: build/procbench/{table.txt,summary.csv,latency.png}.
+PROCBENCH_RUNS ?= 3
+bench-process: $(BUILD)/guest-bin/uffd-process-bench ref-kernel $(GUEST_BZIMAGE) $(INITRAMFS)
+	bench/run-process-bench.sh -i $(INITRAMFS) -o $(BUILD)/procbench -n $(PROCBENCH_RUNS) \
+		$(OURS_LABEL)=$(GUEST_BZIMAGE) $(REF_LABEL)=$(REF_BZIMAGE)
+	bench/process-report.py $(BUILD)/procbench/raw.csv $(BUILD)/procbench $(OURS_LABEL) $(REF_LABEL)
+
+bench-process-host: $(BUILD)/guest-bin/uffd-process-bench
+	$(BUILD)/guest-bin/uffd-process-bench -k host-$$(uname -r)
 
 bench-ref: $(BUILD)/guest-bin/uffd-move-bench ref-kernel $(INITRAMFS)
 	BENCH_SUITE_ARG='$(BENCH_SUITE_ARG)' bench/run-bench.sh -i $(INITRAMFS) -o $(BENCH_OUT) $(BENCH_FLAGS) \
