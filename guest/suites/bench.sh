@@ -6,7 +6,7 @@
 # bench.only=crossover (run one of the two; default both).
 set -eu
 
-args= only=
+args='' only=''
 # shellcheck disable=SC2013 # the command line is one line of words
 for w in $(cat /proc/cmdline); do
 	case $w in
