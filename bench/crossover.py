@@ -129,17 +129,19 @@ def plot(res, kernels, runs, idx, metric, out):
                 cmds.append(f"${name} using 1:2 with linespoints lw 2 pt {5 + 2 * ki} ps 0.8 dt {1 + oth} "
                             f"lc rgb '{colors[m]}' title '{k} {m}, {oth} other thr'")
     script = [
-        "set terminal pngcairo size 1100,700 font 'DejaVu Sans,10'" if has_cairo() else "set terminal png size 1100,700",
+        "set terminal pngcairo size 1100,800 font 'DejaVu Sans,10'" if has_cairo() else "set terminal png size 1100,800",
         f"set output '{out}/crossover.png'",
         *blocks,
+        "set termoption noenhanced",
         "set logscale xy 2", "set grid",
+        f"set xrange [0.8:{runs[-1] * 1.25}]",
         "set format y '%g'",
         "set xlabel 'run length (contiguous 4 KiB pages per ioctl)'",
         f"set ylabel 'ns per page ({metric} time, median of 3)'",
-        "set key outside right top font ',8'",
+        "set key outside bottom center horizontal maxrows 3 font ',8'",
         "set xtics (" + ",".join(f"'{r}' {r}" for r in runs) + ")",
-        "set title 'UFFDIO_MOVE vs UFFDIO_COPY (+MADV_DONTNEED at the end, or after each run) by run length "
-        "(solid: no other thread, dashed: 1, dotted: 2 spinning)'",
+        'set title "UFFDIO_MOVE vs UFFDIO_COPY (+ MADV_DONTNEED at the end: copy, after each run: copy-each)\\n'
+        'by run length; solid: no other thread running, dashed: 1, dotted: 2"',
         "plot " + ", \\\n  ".join(cmds),
     ]
     with open(f"{out}/crossover.gp", "w") as f:
