@@ -54,7 +54,7 @@ for kv in "$@"; do
 		sed -i 's/\r$//' "$log"
 		grep -aE '^# [^,#]+,(move|copy|mremap-pmd|mremap-pte),(4k|thp),' "$log" |
 			sed -E "s/^# [^,]+,/$label,/; s/\$/,$run/" >>"$out/raw.csv" || true
-		grep -aE '^# xover,[^,]+,(move|copy),[0-9]' "$log" |
+		grep -aE '^# xover,[^,]+,(move|copy|copy-each),[0-9]' "$log" |
 			sed -E "s/^# xover,[^,]+,/$label,/; s/\$/,$run/" >>"$out/crossover-raw.csv" || true
 		{ grep -a '^# # warning' "$log" || true; } | sed "s/^# # /run-bench: $label: /" >&2
 		for b in uffd-move-bench uffd-crossover; do
