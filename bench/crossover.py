@@ -76,7 +76,7 @@ def main():
     runs = sorted({key[2] for key in res})
     for k in kernels:
         lines.append(f"{k}: ns per 4 KiB page, median ({metric} time), move / copy / copy-each")
-        hdr = f"{'others':>6} {'cpus':>4} |" + "".join(f"{r:>20}" for r in runs)
+        hdr = f"{'others':>6} {'cpus':>4} |" + "".join(f"{r:>24}" for r in runs)
         lines.append(hdr)
         lines.append("-" * len(hdr))
         for oth in sorted({key[3] for key in res if key[0] == k}):
@@ -84,7 +84,7 @@ def main():
             for r in runs:
                 v = [res.get((k, m, r, oth)) for m in METHODS]
                 cells.append("/".join(f"{x[idx]:.0f}" if x else "-" for x in v))
-            lines.append(f"{oth:>6} {cpus[(k, oth)]:>4} |" + "".join(f"{c:>20}" for c in cells))
+            lines.append(f"{oth:>6} {cpus[(k, oth)]:>4} |" + "".join(f"{c:>24}" for c in cells))
             xo = {}
             for j, name in ((0, "wall"), (1, "cpu")):
                 mv = {r: v[j] for (kk, m, r, o), v in res.items() if kk == k and m == "move" and o == oth}
