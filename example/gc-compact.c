@@ -94,11 +94,14 @@
 #define OBJ_SIZE	128
 #define OBJS_PER_PAGE	((unsigned)(PAGE / OBJ_SIZE))
 #define NPAYLOAD	13
-/* --mixed: runs of at least this many pages use MOVE, shorter ones COPY.
- * Measured natively by bench/uffd-crossover (make bench-host) on the build
- * host (Linux 6.18 in a 2-CPU VM): 64 pages with 0, 1 and 2 other threads;
- * see example/README.md. */
-#define CROSSOVER_DEFAULT 64
+/* --mixed: runs of at least this many pages use MOVE, shorter ones COPY;
+ * the default by the number of mutators (0, 1, 2 or more other threads
+ * running).  Measured natively by bench/uffd-crossover (make bench-host,
+ * mover's CPU time, medians of 3) on the build host, Linux 6.18 in a 2-CPU
+ * VM, at load average 2.7: 2, 16 and 16 pages.  Under load 5-8 the same
+ * host gave 64 for all three; see example/README.md. */
+static const unsigned crossover_native[3] = { 2, 16, 16 };
+#define CROSSOVER_DEFAULT 0	/* from crossover_native[] */
 #define ALLOC_LEN	(64UL << 10)
 #define ALLOC_BASELINE_OPS 2000
 #define ALLOC_MAX_SAMPLES (1U << 20)
@@ -945,7 +948,8 @@ static void usage(FILE *f)
 		"  -x, --mixed            also run a mixed compaction on one uffd: MOVE for live\n"
 		"                         runs of at least --crossover pages, COPY for shorter\n"
 		"  -c, --crossover PAGES  the run length from which MOVE beats COPY, 1..65536\n"
-		"                         (default %u, measured natively by make bench-host)\n"
+		"                         (default by --mutators 0/1/2+: %u/%u/%u, measured\n"
+		"                         natively by make bench-host)\n"
 		"  -r, --mean-run PAGES   mean length of a live run of pages, 1..65536 (default 8)\n"
 		"  -a, --allocator on|off an allocator thread mmaps, touches and munmaps 64 KiB\n"
 		"                         in a loop during compaction, and alone first as the\n"
@@ -957,7 +961,7 @@ static void usage(FILE *f)
 		"  -h, --help             show this help\n\n"
 		"Exit status: 0 verified, 1 verification or runtime failure, 2 usage error,\n"
 		"4 skipped (no userfaultfd or no UFFDIO_MOVE in this kernel).\n",
-		MAX_MUTATORS, CROSSOVER_DEFAULT);
+		MAX_MUTATORS, crossover_native[0], crossover_native[1], crossover_native[2]);
 }
 
 static void bad_opt(const char *name, const char *val, const char *why)
@@ -1106,6 +1110,8 @@ static void parse_args(int argc, char **argv)
 	}
 	if (mixed)
 		opt.methods |= 1 << M_MIXED;
+	if (opt.crossover == CROSSOVER_DEFAULT)
+		opt.crossover = crossover_native[opt.mutators < 2 ? opt.mutators : 2];
 }
 
 /* ---- main ----------------------------------------------------------- */
