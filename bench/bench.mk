@@ -3,16 +3,20 @@
 # USER_CFLAGS, GUEST_BZIMAGE and INITRAMFS; defaults let it stand alone.
 #
 #   make bench          patched guest kernel vs the 6.12 reference kernel:
-#                       build/bench/{results.csv,table.txt,throughput.png},
+#                       build/bench/{results.csv,table.txt,throughput.png}
+#                       and the MOVE/COPY crossover by run length:
+#                       build/bench/crossover.{csv,txt,png},
 #                       then bench-process
 #   make bench-ref      the reference kernel alone (pipeline check)
-#   make bench-host     the benchmark natively on the build host
+#   make bench-host     both benchmarks natively on the build host:
+#                       build/bench/host/ (bench-crossover-host: crossover only)
 #   make bench-process  the process around the move (uffd-process-bench),
 #                       both kernels: build/procbench/{table.txt,latency.png}
 #   make bench-process-host   the same natively on the build host
 #   make ref-kernel     build (or reuse) build/obj-ref-6.12 bzImage
 # BENCH_FLAGS is passed to bench/run-bench.sh: -q quick matrix, -n RUNS boots
-# per kernel (median), -d deterministic (-icount shift=0,sleep=off).
+# per kernel (median), -d deterministic (-icount shift=0,sleep=off),
+# -a bench.only=crossover (or =matrix) runs one of the two benchmarks.
 BUILD ?= build
 UAPI_INC ?= $(BUILD)/uapi/include
 USER_CC ?= gcc
@@ -37,14 +41,25 @@ $(BUILD)/guest-bin/uffd-process-bench: bench/uffd-process-bench.c $(wildcard $(U
 	@mkdir -p $(@D)
 	$(USER_CC) $(UFFD_BENCH_FLAGS) -o $@ $<
 
-.PHONY: ref-kernel bench bench-ref bench-host bench-process bench-process-host
+GUEST_BINS += $(BUILD)/guest-bin/uffd-crossover
+
+$(BUILD)/guest-bin/uffd-crossover: bench/uffd-crossover.c $(wildcard $(UAPI_INC)/linux/userfaultfd.h)
+	@mkdir -p $(@D)
+	$(USER_CC) $(UFFD_BENCH_FLAGS) -o $@ $<
+
+# report.py for the matrix (if it ran), crossover.py for the crossover
+BENCH_REPORT = if [ "$$(wc -l <$(BENCH_OUT)/raw.csv)" -gt 1 ]; then bench/report.py $(BENCH_OUT)/raw.csv $(BENCH_OUT) $(1); fi; \
+	if [ "$$(wc -l <$(BENCH_OUT)/crossover-raw.csv)" -gt 1 ]; then bench/crossover.py $(BENCH_OUT)/crossover-raw.csv $(BENCH_OUT) wall; fi
+
+.PHONY: ref-kernel bench bench-ref bench-host bench-crossover-host bench-process \
+	bench-process-host
 ref-kernel:
 	scripts/build-ref-kernel.sh
 
-bench: $(BUILD)/guest-bin/uffd-move-bench ref-kernel $(GUEST_BZIMAGE) $(INITRAMFS)
+bench: $(BUILD)/guest-bin/uffd-move-bench $(BUILD)/guest-bin/uffd-crossover ref-kernel $(GUEST_BZIMAGE) $(INITRAMFS)
 	BENCH_SUITE_ARG='$(BENCH_SUITE_ARG)' bench/run-bench.sh -i $(INITRAMFS) -o $(BENCH_OUT) $(BENCH_FLAGS) \
 		$(OURS_LABEL)=$(GUEST_BZIMAGE) $(REF_LABEL)=$(REF_BZIMAGE)
-	bench/report.py $(BENCH_OUT)/raw.csv $(BENCH_OUT) $(OURS_LABEL) $(REF_LABEL)
+	$(call BENCH_REPORT,$(OURS_LABEL) $(REF_LABEL))
 	$(MAKE) bench-process
 
 # The process around the move (uffd-process-bench): victims' latency and
@@ -59,12 +74,20 @@ bench-process: $(BUILD)/guest-bin/uffd-process-bench ref-kernel $(GUEST_BZIMAGE)
 bench-process-host: $(BUILD)/guest-bin/uffd-process-bench
 	$(BUILD)/guest-bin/uffd-process-bench -k host-$$(uname -r)
 
-bench-ref: $(BUILD)/guest-bin/uffd-move-bench ref-kernel $(INITRAMFS)
+bench-ref: $(BUILD)/guest-bin/uffd-move-bench $(BUILD)/guest-bin/uffd-crossover ref-kernel $(INITRAMFS)
 	BENCH_SUITE_ARG='$(BENCH_SUITE_ARG)' bench/run-bench.sh -i $(INITRAMFS) -o $(BENCH_OUT) $(BENCH_FLAGS) \
 		$(REF_LABEL)=$(REF_BZIMAGE)
-	bench/report.py $(BENCH_OUT)/raw.csv $(BENCH_OUT) $(REF_LABEL)
+	$(call BENCH_REPORT,$(REF_LABEL))
 
-bench-host: $(BUILD)/guest-bin/uffd-move-bench
+# The crossover natively: the host is shared, so the load average is logged
+# next to the numbers and the table uses the mover's CPU time (wall time is
+# in the CSV too).
+bench-crossover-host: $(BUILD)/guest-bin/uffd-crossover
+	@mkdir -p $(BENCH_OUT)/host
+	bench/crossover-host.sh $(BUILD)/guest-bin/uffd-crossover $(BENCH_OUT)/host
+	bench/crossover.py $(BENCH_OUT)/host/crossover-raw.csv $(BENCH_OUT)/host cpu
+
+bench-host: bench-crossover-host $(BUILD)/guest-bin/uffd-move-bench
 	@mkdir -p $(BENCH_OUT)/host
 	$(BUILD)/guest-bin/uffd-move-bench $(if $(filter -q,$(BENCH_FLAGS)),--quick) -k host-$$(uname -r) | \
 		awk -F, 'NR == 1 { print "kernel,method,pages,size,request,threads,median_ns,per_page_ns,throughput_MiBps,run" } \

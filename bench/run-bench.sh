@@ -12,9 +12,11 @@
 #                    instructions; QEMU refuses -icount with MTTCG) and
 #                    one vCPU (QEMU 7.2 hangs bringing up the second vCPU
 #                    under -icount)
-#     -a ARGS        extra kernel command line (e.g. the suite selector)
-# Writes DIR/LABEL-RUN.log (console) and DIR/raw.csv with the kernel column
-# replaced by LABEL and a trailing run column.
+#     -a ARGS        extra kernel command line (e.g. the suite selector,
+#                    bench.only=crossover)
+# Writes DIR/LABEL-RUN.log (console), DIR/raw.csv (uffd-move-bench) and
+# DIR/crossover-raw.csv (uffd-crossover), with the kernel column replaced by
+# LABEL and a trailing run column.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,6 +38,8 @@ accel=(-accel "tcg,thread=multi" -smp 2)
 [ "$quick" = 1 ] && append="$append bench.quick=1"
 mkdir -p "$out"
 echo "kernel,method,pages,size,request,threads,median_ns,per_page_ns,throughput_MiBps,run" >"$out/raw.csv"
+echo "kernel,method,run_pages,others,cpus_others,median_ns,per_page_ns,cpu_median_ns,cpu_per_page_ns,run" \
+	>"$out/crossover-raw.csv"
 
 for kv in "$@"; do
 	label=${kv%%=*} img=${kv#*=}
@@ -50,9 +54,14 @@ for kv in "$@"; do
 		sed -i 's/\r$//' "$log"
 		grep -aE '^# [^,#]+,(move|copy|mremap-pmd|mremap-pte),(4k|thp),' "$log" |
 			sed -E "s/^# [^,]+,/$label,/; s/\$/,$run/" >>"$out/raw.csv" || true
+		grep -aE '^# xover,[^,]+,(move|copy|copy-each),[0-9]' "$log" |
+			sed -E "s/^# xover,[^,]+,/$label,/; s/\$/,$run/" >>"$out/crossover-raw.csv" || true
 		{ grep -a '^# # warning' "$log" || true; } | sed "s/^# # /run-bench: $label: /" >&2
-		grep -qaE '^ok [0-9]+ uffd-move-bench' "$log" ||
-			{ echo "run-bench: $label run $run: benchmark did not pass, see $log" >&2; exit 1; }
+		for b in uffd-move-bench uffd-crossover; do
+			grep -qaE "^ok [0-9]+ $b" "$log" ||
+				{ echo "run-bench: $label run $run: $b did not pass, see $log" >&2; exit 1; }
+		done
 	done
 done
-echo "run-bench: $(($(wc -l <"$out/raw.csv") - 1)) rows in $out/raw.csv" >&2
+echo "run-bench: $(($(wc -l <"$out/raw.csv") - 1)) rows in $out/raw.csv," \
+	"$(($(wc -l <"$out/crossover-raw.csv") - 1)) in $out/crossover-raw.csv" >&2

@@ -43,8 +43,23 @@
  *  - The collector moves with DONTWAKE and issues one UFFDIO_WAKE per batch,
  *    instead of one wake per partial ioctl when a batch is split by -EEXIST.
  *
- * With --mixed, dense pages (>= 75% live objects) are filled with UFFDIO_COPY
- * and sparse ones with UFFDIO_MOVE, on the same uffd and the same to-space.
+ * With --mixed, the collector fills live runs shorter than the crossover
+ * (--crossover, in pages) with UFFDIO_COPY and longer ones with UFFDIO_MOVE,
+ * on the same uffd and the same to-space; the handler copies the one page
+ * that faulted (a run of one page).  A run the collector moves may then
+ * meet a page the handler copied: -EEXIST, skipped, and its source page is
+ * freed with the rest of from-space (MADV_DONTNEED).  The default crossover is what
+ * bench/uffd-crossover measured natively (make bench-host): below it a MOVE
+ * call costs more per page than COPY plus a share of the final
+ * MADV_DONTNEED, because it flushes the source range from the TLB per call
+ * (page by page up to 33 pages on x86) and shoots it down on every CPU
+ * running a thread of the process.
+ *
+ * An allocator thread (--allocator on) mmaps, touches and munmaps 64 KiB in
+ * a loop while the collector runs, pinned to the last CPU: munmap takes
+ * mmap_lock for write, so its latency shows how long the collector's
+ * ioctls hold the lock for read.  It also runs alone first, as the
+ * baseline.
  *
  * Mutator stall time is measured in the mutator around each access with
  * CLOCK_MONOTONIC.  An access counts as a fault when the handler resolved a
@@ -58,6 +73,7 @@
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -69,6 +85,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -77,9 +94,20 @@
 #define OBJ_SIZE	128
 #define OBJS_PER_PAGE	((unsigned)(PAGE / OBJ_SIZE))
 #define NPAYLOAD	13
-#define DENSE_MIN	24	/* --mixed: pages with >= 24/32 live objects use COPY */
+/* --mixed: runs of at least this many pages use MOVE, shorter ones COPY;
+ * the default by the number of mutators (0, 1, 2 or more other threads
+ * running).  Measured natively by bench/uffd-crossover (make bench-host,
+ * mover's CPU time, medians of 3) on the build host, Linux 6.18 in a 2-CPU
+ * VM, at load average 2.7: 2, 16 and 16 pages.  Under load 5-8 the same
+ * host gave 64 for all three; see example/README.md. */
+static const unsigned crossover_native[3] = { 2, 16, 16 };
+#define CROSSOVER_DEFAULT 0	/* from crossover_native[] */
+#define ALLOC_LEN	(64UL << 10)
+#define ALLOC_BASELINE_OPS 2000
+#define ALLOC_MAX_SAMPLES (1U << 20)
 #define MAX_MUTATORS	64
 #define MAX_RETRIES	100000
+#define MAX_REPEAT	9
 
 struct obj {
 	uint64_t id;
@@ -100,7 +128,11 @@ static struct {
 	unsigned methods;	/* bitmask of 1 << enum method */
 	uint64_t seed;
 	unsigned batch;
-} opt = { 64UL << 20, 0.25, 2, 0, (1 << M_MOVE) | (1 << M_COPY), 1, 512 };
+	unsigned crossover;
+	double mean_run;
+	int allocator;
+	int repeat;
+} opt = { 64UL << 20, 0.25, 2, 0, (1 << M_MOVE) | (1 << M_COPY), 1, 512, CROSSOVER_DEFAULT, 8.0, 1, 1 };
 
 /* ---- heap model, shared by every run ---------------------------------- */
 
@@ -109,6 +141,7 @@ static uint8_t *obj_live;	/* mark bitmap (one byte per object) */
 static uint8_t *page_nlive;	/* live objects per from-space page */
 static uint32_t *fwd;		/* from page -> to page, UINT32_MAX if dead */
 static uint32_t *to_src;	/* to page -> from page */
+static uint32_t *to_run;	/* to page -> length of its live run, in pages */
 static uint32_t *live_ids;	/* all live object ids */
 
 static uint64_t now_ns(void)
@@ -116,6 +149,14 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
@@ -187,12 +228,13 @@ static void die(const char *fmt, ...)
 }
 
 /* Liveness: live and dead runs of pages with geometric lengths (mean live
- * run 8 pages), so that a fraction opt.live of the pages is live; a live
- * page has a random density of live objects (at least one). */
+ * run --mean-run pages, default 8), so that a fraction opt.live of the
+ * pages is live; a live page has a random density of live objects (at
+ * least one). */
 static void allocate_and_die(void)
 {
 	uint64_t s = opt.seed;
-	double mean_live = 8.0, mean_dead = opt.live >= 1.0 ? 0 : mean_live * (1 - opt.live) / opt.live;
+	double mean_live = opt.mean_run, mean_dead = opt.live >= 1.0 ? 0 : mean_live * (1 - opt.live) / opt.live;
 	int live = rng_unit(&s) < opt.live;
 
 	npages = opt.heap / PAGE;
@@ -201,8 +243,9 @@ static void allocate_and_die(void)
 	page_nlive = calloc(npages, 1);
 	fwd = malloc(npages * sizeof(*fwd));
 	to_src = malloc(npages * sizeof(*to_src));
+	to_run = malloc(npages * sizeof(*to_run));
 	live_ids = malloc(nobjs * sizeof(*live_ids));
-	if (!obj_live || !page_nlive || !fwd || !to_src || !live_ids)
+	if (!obj_live || !page_nlive || !fwd || !to_src || !to_run || !live_ids)
 		die("out of memory");
 	for (size_t p = 0; p < npages; p++) {
 		double mean = live ? mean_live : mean_dead;
@@ -244,6 +287,14 @@ static void mark(void)
 		fwd[p] = (uint32_t)nlive_pages;
 		to_src[nlive_pages++] = (uint32_t)p;
 	}
+	/* run length of every to-space page */
+	for (size_t t = 0, start = 0; t < nlive_pages; t++) {
+		if (t + 1 == nlive_pages || to_src[t + 1] != to_src[t] + 1) {
+			for (size_t k = start; k <= t; k++)
+				to_run[k] = (uint32_t)(t + 1 - start);
+			start = t + 1;
+		}
+	}
 }
 
 /* ---- one compaction run --------------------------------------------- */
@@ -259,6 +310,13 @@ struct mutator {
 	size_t nstall, cap;
 	uint64_t ops, writes;
 	char err[256];
+};
+
+/* latencies of the allocator thread's mmap + touch + munmap */
+struct lat {
+	uint64_t *ns;
+	size_t n, cap;
+	uint64_t p50, p99, max;
 };
 
 struct run {
@@ -278,9 +336,12 @@ struct run {
 	/* collector */
 	pthread_t collector;
 	uint64_t c_ioctls, c_wakes, c_eexist, c_retries, c_bytes_move, c_bytes_copy;
-	uint64_t t_start, t_moved;
+	uint64_t t_start, t_moved, cpu_ns;	/* cpu_ns: collector's CPU time */
 	long rss_sample_max_kb;
 	char cerr[256];
+	/* allocator */
+	pthread_t allocator;
+	struct lat alloc;
 	/* results */
 	long rss_before_kb, vmrss_before_kb, hwm_kb, rss_after_kb;
 	int hwm_ok;
@@ -319,11 +380,21 @@ static int reset_hwm(void)
 	return ok;
 }
 
+/* How the collector fills to_page: in --mixed, by the length of its run. */
 static enum method page_method(struct run *r, uint32_t to_page)
 {
 	if (r->method != M_MIXED)
 		return r->method;
-	return page_nlive[to_src[to_page]] >= DENSE_MIN ? M_COPY : M_MOVE;
+	return to_run[to_page] >= opt.crossover ? M_MOVE : M_COPY;
+}
+
+/* How the handler fills one faulting page: in --mixed, a one-page fill is a
+ * run of one page, so it is copied unless the crossover is 1. */
+static enum method fault_method(struct run *r)
+{
+	if (r->method != M_MIXED)
+		return r->method;
+	return opt.crossover <= 1 ? M_MOVE : M_COPY;
 }
 
 /*
@@ -402,6 +473,7 @@ static void *collector_main(void *arg)
 	pthread_barrier_wait(&r->ready);
 	pthread_barrier_wait(&r->start);
 	r->t_start = now_ns();
+	r->cpu_ns = thread_cpu_ns();
 	while (p < nlive_pages) {
 		/* a batch: contiguous in from-space, same method, <= opt.batch pages */
 		enum method m = page_method(r, (uint32_t)p);
@@ -434,6 +506,7 @@ static void *collector_main(void *arg)
 			next_sample = p + step;
 		}
 	}
+	r->cpu_ns = thread_cpu_ns() - r->cpu_ns;
 	r->t_moved = now_ns();
 	atomic_store(&r->done, 1);
 	return NULL;
@@ -477,7 +550,7 @@ static void *handler_main(void *arg)
 			}
 			r->faults++;
 			tp = (uint32_t)((addr - (uintptr_t)r->to) / PAGE);
-			m = page_method(r, tp);
+			m = fault_method(r);
 			/* one page, woken by the ioctl itself */
 			err = fill(r, m, (char *)addr, r->from + (size_t)to_src[tp] * PAGE, PAGE, 0,
 				   &ioctls, &eexist, &r->h_retries);
@@ -541,6 +614,89 @@ static void *mutator_main(void *arg)
 		if (atomic_load(&r->fault_seq[mu->idx][0]) != seq && mu->nstall < mu->cap)
 			mu->stall[mu->nstall++] = t1 - t0;
 	}
+	return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b);
+
+/* The allocator's CPU: the last one, if there is more than one. */
+static int allocator_cpu(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 1 ? (int)n - 1 : -1;
+}
+
+static void allocator_pin(void)
+{
+	int cpu = allocator_cpu();
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);	/* best effort */
+}
+
+static void lat_init(struct lat *l, size_t cap)
+{
+	l->cap = cap;
+	l->n = 0;
+	l->ns = malloc(cap * sizeof(*l->ns));
+	if (!l->ns)
+		die("out of memory");
+}
+
+/* One allocation as a program's malloc of a large block does it: mmap
+ * (mmap_lock for write), first touch (a page fault, the lock for read),
+ * munmap (for write). */
+static void allocator_op(struct lat *l)
+{
+	uint64_t t0 = now_ns();
+	char *p = mmap(NULL, ALLOC_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("allocator: mmap: %s", strerror(errno));
+	*(volatile char *)p = 1;
+	if (munmap(p, ALLOC_LEN))
+		die("allocator: munmap: %s", strerror(errno));
+	if (l->n < l->cap)
+		l->ns[l->n++] = now_ns() - t0;
+}
+
+static void lat_stats(struct lat *l)
+{
+	if (!l->n)
+		return;
+	qsort(l->ns, l->n, sizeof(*l->ns), cmp_u64);
+	l->p50 = l->ns[l->n / 2];
+	l->p99 = l->ns[l->n * 99 / 100];
+	l->max = l->ns[l->n - 1];
+	free(l->ns);
+	l->ns = NULL;
+}
+
+/* Baseline: the allocator alone, no compaction running. */
+static void *allocator_alone(void *arg)
+{
+	struct lat *l = arg;
+
+	allocator_pin();
+	for (int i = 0; i < ALLOC_BASELINE_OPS; i++)
+		allocator_op(l);
+	return NULL;
+}
+
+static void *allocator_main(void *arg)
+{
+	struct run *r = arg;
+
+	allocator_pin();
+	pthread_barrier_wait(&r->ready);
+	pthread_barrier_wait(&r->start);
+	while (!atomic_load_explicit(&r->done, memory_order_relaxed))
+		allocator_op(&r->alloc);
 	return NULL;
 }
 
@@ -640,9 +796,14 @@ static void run_one(struct run *r, enum method method)
 		for (size_t k = (size_t)i; k < nlive_objs; k += (size_t)opt.mutators)
 			mu->ids[mu->nids++] = live_ids[k];
 	}
-	if (pthread_barrier_init(&r->ready, NULL, (unsigned)opt.mutators + 2) ||
-	    pthread_barrier_init(&r->start, NULL, (unsigned)opt.mutators + 2))
+	if (pthread_barrier_init(&r->ready, NULL, (unsigned)(opt.mutators + 2 + opt.allocator)) ||
+	    pthread_barrier_init(&r->start, NULL, (unsigned)(opt.mutators + 2 + opt.allocator)))
 		die("pthread_barrier_init");
+	if (opt.allocator) {
+		lat_init(&r->alloc, ALLOC_MAX_SAMPLES);
+		if (pthread_create(&r->allocator, NULL, allocator_main, r))
+			die("pthread_create");
+	}
 
 	/* every thread is up (stacks touched) and waiting before the RSS
 	 * baseline is taken, so that only the compaction shows in the peak */
@@ -664,6 +825,10 @@ static void run_one(struct run *r, enum method method)
 		die("UFFDIO_UNREGISTER: %s", strerror(errno));
 	for (int i = 0; i < opt.mutators; i++)
 		pthread_join(r->mut[i].th, NULL);
+	if (opt.allocator) {
+		pthread_join(r->allocator, NULL);
+		lat_stats(&r->alloc);
+	}
 
 	/* Every to-space page is filled and every faulter woken: fault
 	 * messages still queued are stale.  Stop the handler before from-space
@@ -780,14 +945,23 @@ static void usage(FILE *f)
 		"                         off: MADV_NOHUGEPAGE (default off)\n"
 		"  -m, --method M         move: UFFDIO_MOVE; copy: UFFDIO_COPY then\n"
 		"                         MADV_DONTNEED of from-space; both (default)\n"
-		"  -x, --mixed            also run a mixed compaction on one uffd: COPY for\n"
-		"                         dense pages (>= %u/%u live objects), MOVE for the rest\n"
+		"  -x, --mixed            also run a mixed compaction on one uffd: MOVE for live\n"
+		"                         runs of at least --crossover pages, COPY for shorter\n"
+		"  -c, --crossover PAGES  the run length from which MOVE beats COPY, 1..65536\n"
+		"                         (default by --mutators 0/1/2+: %u/%u/%u, measured\n"
+		"                         natively by make bench-host)\n"
+		"  -r, --mean-run PAGES   mean length of a live run of pages, 1..65536 (default 8)\n"
+		"  -a, --allocator on|off an allocator thread mmaps, touches and munmaps 64 KiB\n"
+		"                         in a loop during compaction, and alone first as the\n"
+		"                         baseline; its latency is reported (default on)\n"
 		"  -b, --batch PAGES      most pages per collector ioctl and wake (default 512)\n"
+		"  -R, --repeat N         run every method N times, interleaved, and report\n"
+		"                         the median of each number, 1..9 (default 1)\n"
 		"  -S, --seed N           seed for the heap layout and mutators (default 1)\n"
 		"  -h, --help             show this help\n\n"
 		"Exit status: 0 verified, 1 verification or runtime failure, 2 usage error,\n"
 		"4 skipped (no userfaultfd or no UFFDIO_MOVE in this kernel).\n",
-		MAX_MUTATORS, DENSE_MIN, OBJS_PER_PAGE);
+		MAX_MUTATORS, crossover_native[0], crossover_native[1], crossover_native[2]);
 }
 
 static void bad_opt(const char *name, const char *val, const char *why)
@@ -836,6 +1010,10 @@ static void parse_args(int argc, char **argv)
 		{ "method", required_argument, NULL, 'm' },
 		{ "mixed", no_argument, NULL, 'x' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "crossover", required_argument, NULL, 'c' },
+		{ "mean-run", required_argument, NULL, 'r' },
+		{ "allocator", required_argument, NULL, 'a' },
+		{ "repeat", required_argument, NULL, 'R' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -844,7 +1022,7 @@ static void parse_args(int argc, char **argv)
 	char *end;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:l:t:H:m:xb:S:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:l:t:H:m:xb:c:r:a:R:S:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			opt.heap = parse_u64("--heap", optarg, 1);
@@ -888,6 +1066,30 @@ static void parse_args(int argc, char **argv)
 			if (opt.batch < 1 || opt.batch > 65536)
 				bad_opt("--batch", optarg, "must be 1..65536");
 			break;
+		case 'c':
+			opt.crossover = (unsigned)parse_u64("--crossover", optarg, 0);
+			if (opt.crossover < 1 || opt.crossover > 65536)
+				bad_opt("--crossover", optarg, "must be 1..65536");
+			break;
+		case 'r':
+			errno = 0;
+			opt.mean_run = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(opt.mean_run >= 1 && opt.mean_run <= 65536))
+				bad_opt("--mean-run", optarg, "must be a number in [1, 65536]");
+			break;
+		case 'a':
+			if (!strcmp(optarg, "on"))
+				opt.allocator = 1;
+			else if (!strcmp(optarg, "off"))
+				opt.allocator = 0;
+			else
+				bad_opt("--allocator", optarg, "must be 'on' or 'off'");
+			break;
+		case 'R':
+			opt.repeat = (int)parse_u64("--repeat", optarg, 0);
+			if (opt.repeat < 1 || opt.repeat > MAX_REPEAT)
+				bad_opt("--repeat", optarg, "must be 1..9");
+			break;
 		case 'S':
 			opt.seed = parse_u64("--seed", optarg, 0);
 			break;
@@ -908,6 +1110,8 @@ static void parse_args(int argc, char **argv)
 	}
 	if (mixed)
 		opt.methods |= 1 << M_MIXED;
+	if (opt.crossover == CROSSOVER_DEFAULT)
+		opt.crossover = crossover_native[opt.mutators < 2 ? opt.mutators : 2];
 }
 
 /* ---- main ----------------------------------------------------------- */
@@ -924,12 +1128,96 @@ static double growth_mib(const struct run *r)
 	return r->hwm_kb > r->vmrss_before_kb ? mib_kb(r->hwm_kb - r->vmrss_before_kb) : 0.0;
 }
 
+/* One method's numbers: the median of each over the repetitions. */
+struct result {
+	double total_ms, fill_ms, release_ms, cpu_ms, faults, races;
+	double stall_med_us, stall_p99_us, stall_max_us, nstalls;
+	double rss0, peak, extra, after, rss_sampled;
+	double c_ioctls, c_wakes, move_mib, copy_mib, retries, h_moved, h_copied;
+	double a_ops, a_p50_us, a_p99_us, a_max_us;
+};
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_dbl);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void summarise(struct run *rr, int n, struct result *res)
+{
+	double v[MAX_REPEAT];
+
+#define MED(field, expr) do {					\
+		for (int i = 0; i < n; i++) {			\
+			const struct run *r = &rr[i];		\
+			v[i] = (double)(expr);			\
+		}						\
+		res->field = median(v, n);			\
+	} while (0)
+	MED(fill_ms, (r->t_moved - r->t_start) / 1e6);
+	MED(release_ms, r->t_release_ns / 1e6);
+	MED(total_ms, (r->t_moved - r->t_start + r->t_release_ns) / 1e6);
+	MED(cpu_ms, r->cpu_ns / 1e6);
+	MED(faults, r->faults);
+	MED(races, r->h_eexist + r->c_eexist);
+	MED(stall_med_us, r->stall_med / 1e3);
+	MED(stall_p99_us, r->stall_p99 / 1e3);
+	MED(stall_max_us, r->stall_max / 1e3);
+	MED(nstalls, r->nstalls);
+	MED(rss0, mib_kb(r->vmrss_before_kb));
+	MED(peak, mib_kb(r->hwm_kb));
+	MED(extra, growth_mib(r));
+	MED(after, mib_kb(r->rss_after_kb));
+	MED(rss_sampled, mib_kb(r->rss_sample_max_kb));
+	MED(c_ioctls, r->c_ioctls);
+	MED(c_wakes, r->c_wakes);
+	MED(move_mib, r->c_bytes_move / 1048576.0);
+	MED(copy_mib, r->c_bytes_copy / 1048576.0);
+	MED(retries, r->c_retries + r->h_retries);
+	MED(h_moved, r->h_moved);
+	MED(h_copied, r->h_copied);
+	MED(a_ops, r->alloc.n);
+	MED(a_p50_us, r->alloc.p50 / 1e3);
+	MED(a_p99_us, r->alloc.p99 / 1e3);
+	MED(a_max_us, r->alloc.max / 1e3);
+#undef MED
+}
+
+/* "yes" if no other method that ran is both faster and lighter than m, by
+ * more than the noise: 10% of the total time and 1 MiB of peak RSS growth
+ * (RSS counters are batched per CPU; timings on a shared host vary). */
+static const char *front(const struct result *res, enum method m)
+{
+	static char buf[96];
+
+	buf[0] = 0;
+	for (int o = 0; o < M_NR; o++) {
+		if (o == (int)m || !(opt.methods & (1 << o)))
+			continue;
+		if (res[o].total_ms < res[m].total_ms * 0.9 && res[o].extra < res[m].extra - 1.0)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%sno: %s faster and lighter",
+				 buf[0] ? "; " : "", method_name[o]);
+	}
+	return buf[0] ? buf : "yes";
+}
+
 int main(int argc, char **argv)
 {
-	static struct run runs[M_NR];
+	static struct run runs[M_NR][MAX_REPEAT];
+	struct result res[M_NR];
 	uint64_t features = 0, t0;
 	int fd, ntests = 0, test = 0, fails = 0, need_move;
 	double live_mib;
+	size_t long_runs = 0, long_pages = 0;
+	struct lat alone = { 0 };
+	struct utsname u;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	parse_args(argc, argv);
@@ -961,66 +1249,120 @@ int main(int argc, char **argv)
 	       opt.heap % (1 << 20) ? opt.heap >> 10 : opt.heap >> 20, opt.heap % (1 << 20) ? "KiB" : "MiB",
 	       npages, nobjs, OBJ_SIZE, nlive_objs, nlive_pages,
 	       100.0 * (double)nlive_pages / (double)npages, live_mib, nruns, (double)t0 / 1e6);
-	printf("# mutators %d, thp %s, batch %u pages, seed %" PRIu64 "\n",
-	       opt.mutators, opt.thp ? "on" : "off", opt.batch, opt.seed);
+	for (size_t t = 0; t < nlive_pages; t += to_run[t])
+		if (to_run[t] >= opt.crossover) {
+			long_runs++;
+			long_pages += to_run[t];
+		}
+	printf("# mutators %d, thp %s, batch %u pages, seed %" PRIu64 ", mean live run %.0f pages, %d repetition%s\n",
+	       opt.mutators, opt.thp ? "on" : "off", opt.batch, opt.seed, opt.mean_run, opt.repeat,
+	       opt.repeat > 1 ? "s (medians)" : "");
+	printf("# crossover %u pages: %zu runs with %zu pages (%.1f%% of the live pages) are at least that long%s\n",
+	       opt.crossover, long_runs, long_pages, 100.0 * (double)long_pages / (double)nlive_pages,
+	       opt.methods & (1 << M_MIXED) ? "; mixed moves them and copies the rest" : "");
+	if (opt.allocator) {
+		pthread_t th;
 
+		lat_init(&alone, ALLOC_BASELINE_OPS);
+		if (pthread_create(&th, NULL, allocator_alone, &alone))
+			die("pthread_create");
+		pthread_join(th, NULL);
+		lat_stats(&alone);
+		if (allocator_cpu() >= 0)
+			printf("# allocator thread pinned to CPU %d of %ld (shared with the other %d threads when they run there)\n",
+			       allocator_cpu(), sysconf(_SC_NPROCESSORS_ONLN), opt.mutators + 2);
+		else
+			printf("# allocator thread: one CPU, not pinned\n");
+	}
+
+	for (int i = 0; i < opt.repeat; i++)
+		for (int m = 0; m < M_NR; m++)
+			if (opt.methods & (1 << m))
+				run_one(&runs[m][i], (enum method)m);
 	for (int m = 0; m < M_NR; m++) {
-		struct run *r = &runs[m];
-		double extra;
+		int failed = 0;
+		double extra = 0;
+		uint64_t ops = 0, writes = 0;
 
 		if (!(opt.methods & (1 << m)))
 			continue;
-		run_one(r, (enum method)m);
-		extra = growth_mib(r);
-		printf("%s %d %s: %zu live objects verified after compaction "
+		summarise(runs[m], opt.repeat, &res[m]);
+		for (int i = 0; i < opt.repeat; i++) {
+			failed |= run_failed(&runs[m][i]);
+			ops += runs[m][i].mut_ops;
+			writes += runs[m][i].mut_writes;
+			if (growth_mib(&runs[m][i]) > extra)
+				extra = growth_mib(&runs[m][i]);
+		}
+		printf("%s %d %s: %zu live objects verified after compaction%s "
 		       "(%" PRIu64 " mutator ops, %" PRIu64 " writes)\n",
-		       run_failed(r) ? "not ok" : "ok", ++test, method_name[m], nlive_objs, r->mut_ops, r->mut_writes);
-		fails += run_failed(r);
+		       failed ? "not ok" : "ok", ++test, method_name[m], nlive_objs,
+		       opt.repeat > 1 ? " every time" : "", ops, writes);
+		fails += failed;
 		if (m == M_MOVE) {
 			/* COPY grows by the whole live set; allow MOVE a quarter of
 			 * it (RSS counters are per-CPU batched) plus 256 KiB */
-			int ok = r->hwm_ok && !run_failed(r) && extra < live_mib / 4 + 0.25;
+			int ok = !failed && extra < live_mib / 4 + 0.25;
 
+			for (int i = 0; i < opt.repeat; i++)
+				ok &= runs[m][i].hwm_ok;
 			printf("%s %d move: no second copy of the live set (peak RSS +%.1f MiB, live set %.1f MiB)%s\n",
 			       ok ? "ok" : "not ok", ++test, extra, live_mib,
-			       r->hwm_ok ? "" : " # /proc/self/clear_refs unavailable");
+			       runs[m][0].hwm_ok ? "" : " # /proc/self/clear_refs unavailable");
 			fails += !ok;
 		}
 	}
 
-	printf("\nSummary (%.1f MiB heap, %.1f MiB live in %zu runs, %d mutators, thp %s):\n",
-	       (double)opt.heap / (1 << 20), live_mib, nruns, opt.mutators, opt.thp ? "on" : "off");
-	printf("%-6s %10s %10s %10s %7s %7s %10s %10s %9s %9s %9s %9s\n",
-	       "method", "total_ms", "fill_ms", "release_ms", "faults", "races",
-	       "stall_med", "stall_p99", "rss0_MiB", "peak_MiB", "extra_MiB", "after_MiB");
+	uname(&u);
+	printf("\nSummary (Linux %s; %.1f MiB heap, %.1f MiB live in %zu runs, %d mutators, thp %s",
+	       u.release, (double)opt.heap / (1 << 20), live_mib, nruns, opt.mutators, opt.thp ? "on" : "off");
+	if (opt.repeat > 1)
+		printf(", medians of %d", opt.repeat);
+	printf("):\n");
+	printf("%-6s %9s %9s %9s %9s %7s %7s %10s %10s %8s %8s %9s %8s  %s\n",
+	       "method", "total_ms", "fill_ms", "coll_cpu", "release", "faults", "races",
+	       "stall_med", "stall_p99", "rss0_MiB", "peak_MiB", "extra_MiB", "after", "front");
 	for (int m = 0; m < M_NR; m++) {
-		struct run *r = &runs[m];
-		double fill_ms;
+		const struct result *x = &res[m];
 
 		if (!(opt.methods & (1 << m)))
 			continue;
-		fill_ms = (double)(r->t_moved - r->t_start) / 1e6;
-		printf("%-6s %10.2f %10.2f %10.2f %7" PRIu64 " %7" PRIu64 " %8.1fus %8.1fus %9.1f %9.1f %9.1f %9.1f\n",
-		       method_name[m], fill_ms + (double)r->t_release_ns / 1e6, fill_ms, (double)r->t_release_ns / 1e6,
-		       r->faults, r->h_eexist + r->c_eexist, (double)r->stall_med / 1e3, (double)r->stall_p99 / 1e3,
-		       mib_kb(r->vmrss_before_kb), mib_kb(r->hwm_kb), growth_mib(r),
-		       mib_kb(r->rss_after_kb));
+		printf("%-6s %9.2f %9.2f %9.2f %9.2f %7.0f %7.0f %8.1fus %8.1fus %8.1f %8.1f %9.1f %8.1f  %s\n",
+		       method_name[m], x->total_ms, x->fill_ms, x->cpu_ms, x->release_ms, x->faults, x->races,
+		       x->stall_med_us, x->stall_p99_us, x->rss0, x->peak, x->extra, x->after, front(res, (enum method)m));
 	}
-	printf("  faults: to-space faults the handler resolved (moved/copied %s); races: EEXIST, page filled by the other side\n",
-	       "one page each");
+	printf("  total: fill (collector start to last page) plus release of from-space, wall time; coll_cpu: the\n"
+	       "  collector thread's CPU time during the fill (less sensitive to a busy host)\n");
+	printf("  faults: to-space faults the handler resolved (moved/copied one page each); races: EEXIST, page filled by the other side\n");
 	printf("  stall: mutator access time when it faulted (CLOCK_MONOTONIC, median/p99); peak: VmHWM after reset\n");
 	printf("  extra: peak RSS above the RSS before compaction (COPY holds the live set twice; MOVE should not)\n");
+	printf("  front: \"yes\" if no other method here was both faster (total, by > 10%%) and lighter (extra, by\n"
+	       "  > 1 MiB), i.e. it is on the time/memory trade-off front; else which method beat it\n");
 	for (int m = 0; m < M_NR; m++) {
-		struct run *r = &runs[m];
+		const struct result *x = &res[m];
 
 		if (!(opt.methods & (1 << m)))
 			continue;
-		printf("  %s: collector %" PRIu64 " ioctls, %" PRIu64 " wakes, %.1f MiB moved, %.1f MiB copied, "
-		       "%" PRIu64 " retries; handler %" PRIu64 " moved, %" PRIu64 " copied; stall max %.1fus over %" PRIu64 " faults; "
-		       "max sampled RssAnon %.1f MiB\n",
-		       method_name[m], r->c_ioctls, r->c_wakes, (double)r->c_bytes_move / (1 << 20),
-		       (double)r->c_bytes_copy / (1 << 20), r->c_retries + r->h_retries, r->h_moved, r->h_copied,
-		       (double)r->stall_max / 1e3, r->nstalls, mib_kb(r->rss_sample_max_kb));
+		printf("  %s: collector %.0f ioctls, %.0f wakes, %.1f MiB moved, %.1f MiB copied, %.0f retries; "
+		       "handler %.0f moved, %.0f copied; stall max %.1fus over %.0f faults; max sampled RssAnon %.1f MiB\n",
+		       method_name[m], x->c_ioctls, x->c_wakes, x->move_mib, x->copy_mib, x->retries,
+		       x->h_moved, x->h_copied, x->stall_max_us, x->nstalls, x->rss_sampled);
+	}
+	if (opt.allocator) {
+		printf("\nAllocator thread: mmap + touch + munmap of 64 KiB, latency (us) and ops\n");
+		printf("%-22s %8s %10s %10s %10s\n", "during", "ops", "p50", "p99", "max");
+		printf("%-22s %8zu %10.1f %10.1f %10.1f\n", "nothing (baseline)", alone.n,
+		       (double)alone.p50 / 1e3, (double)alone.p99 / 1e3, (double)alone.max / 1e3);
+		for (int m = 0; m < M_NR; m++) {
+			const struct result *x = &res[m];
+			char what[32];
+
+			if (!(opt.methods & (1 << m)))
+				continue;
+			snprintf(what, sizeof(what), "%s compaction", method_name[m]);
+			printf("%-22s %8.0f %10.1f %10.1f %10.1f\n", what, x->a_ops, x->a_p50_us, x->a_p99_us, x->a_max_us);
+		}
+		printf("  munmap takes mmap_lock for write: it waits for every UFFDIO_MOVE/COPY that holds it for read\n");
 	}
 	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:0\n", test - fails, fails);
 	printf("verification: %s\n", fails ? "FAIL" : "OK");

@@ -1,25 +1,43 @@
 #!/bin/sh
-# Guest suite: uffd-move-bench.  Its CSV lines are passed on as TAP comments
-# ("# kernel,method,...") for scripts/../bench/run-bench.sh to collect from
-# the console log.  Kernel command line knobs: bench.quick=1, bench.reps=N.
+# Guest suite: uffd-move-bench and uffd-crossover.  Their CSV lines are
+# passed on as TAP comments ("# kernel,method,..." and "# xover,...") for
+# bench/run-bench.sh to collect from the console log.  Kernel command line
+# knobs: bench.quick=1, bench.reps=N (uffd-move-bench), bench.only=matrix or
+# bench.only=crossover (run one of the two; default both).
 set -eu
 
-args=
+args='' only=''
 # shellcheck disable=SC2013 # the command line is one line of words
 for w in $(cat /proc/cmdline); do
 	case $w in
 	bench.quick=1) args="$args --quick" ;;
 	bench.reps=*) args="$args --reps ${w#bench.reps=}" ;;
+	bench.only=*) only=${w#bench.only=} ;;
 	esac
 done
 
-echo "1..1"
-rcfile=/tmp/uffd-move-bench.rc
-# shellcheck disable=SC2086 # word splitting of args is intended
-{ rc=0; uffd-move-bench $args 2>&1 || rc=$?; echo "$rc" >"$rcfile"; } | sed 's/^/# /'
-rc=$(cat "$rcfile")
-if [ "$rc" = 0 ]; then
-	echo "ok 1 uffd-move-bench$args"
+echo "1..2"
+rcfile=/tmp/bench.rc
+# run N NAME CMD...: one TAP line for CMD, its output as comments
+run() {
+	n=$1 name=$2
+	shift 2
+	{ rc=0; "$@" 2>&1 || rc=$?; echo "$rc" >"$rcfile"; } | sed 's/^/# /'
+	rc=$(cat "$rcfile")
+	if [ "$rc" = 0 ]; then
+		echo "ok $n $name"
+	else
+		echo "not ok $n $name (exit status $rc)"
+	fi
+}
+if [ "$only" = crossover ]; then
+	echo "ok 1 uffd-move-bench # SKIP bench.only=crossover"
 else
-	echo "not ok 1 uffd-move-bench$args (exit status $rc)"
+	# shellcheck disable=SC2086 # word splitting of args is intended
+	run 1 "uffd-move-bench$args" uffd-move-bench $args
+fi
+if [ "$only" = matrix ]; then
+	echo "ok 2 uffd-crossover # SKIP bench.only=matrix"
+else
+	run 2 uffd-crossover uffd-crossover
 fi
