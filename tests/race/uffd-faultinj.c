@@ -575,8 +575,15 @@ int main(int argc, char **argv)
 	    "process anonymous memory, swap and page tables back to baseline");
 	tap(a1.pagetables <= a0.pagetables + 8, "system page tables back to baseline "
 	    "(%+ld kB)", a1.pagetables - a0.pagetables);
-	/* Slab caches and the quarantine still move a little: allow some slack. */
-	tap(a1.memfree >= a0.memfree - 16384 && a1.sunreclaim <= a0.sunreclaim + 8192,
+	/*
+	 * Slab caches, the KASAN quarantine, per-cpu page lists and the huge
+	 * zero page still move: allow some slack.  MemFree was seen to end
+	 * between 1.5 and 19.7 MB lower on the debug kernel, with no relation
+	 * to the number of rounds (620 rounds: -19.7 MB, 1047: -1.5 MB), both
+	 * before and after the series' v2 changes.  A leak of 16 pages a round
+	 * or more still shows over the 600 or more rounds of a run.
+	 */
+	tap(a1.memfree >= a0.memfree - 32768 && a1.sunreclaim <= a0.sunreclaim + 8192,
 	    "free memory and unreclaimable slab roughly back (%+ld kB, %+ld kB)",
 	    a1.memfree - a0.memfree, a1.sunreclaim - a0.sunreclaim);
 
