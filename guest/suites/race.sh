@@ -18,7 +18,7 @@ fi
 
 tot_n=0 tot_secs=0 tot_calls=0 tot_moved=0 tot_verified=0
 start=$(cut -d. -f1 /proc/uptime)
-for t in fork unmap mprotect dontneed pageout migrate thp pin splice ksm faults multi; do
+for t in fork unmap mprotect dontneed pageout migrate thp pin splice odirect ksm faults multi; do
 	run_prog "uffd-race $t" uffd-race "$t" -t "$secs"
 	# "# summary T: seconds=S MOVE_calls=C pages_moved=M pages_verified=V result=R"
 	line=$(grep '^# summary ' /tmp/tap-prog.out | tail -n 1)

@@ -23,6 +23,6 @@ $(BUILD)/guest-bin/uffd-%: tests/race/uffd-%.c tests/race/common.h $(wildcard $(
 race-bins: $(RACE_BINS)
 
 race-host: $(RACE_BINS)
-	@for t in fork unmap mprotect dontneed pageout migrate thp pin splice ksm faults multi; do \
+	@for t in fork unmap mprotect dontneed pageout migrate thp pin splice odirect ksm faults multi; do \
 		$(BUILD)/guest-bin/uffd-race $$t $(RACE_HOST_FLAGS) || exit 1; done
 	@if [ -x $(BUILD)/guest-bin/uffd-fuzz ]; then $(BUILD)/guest-bin/uffd-fuzz -t 5; fi

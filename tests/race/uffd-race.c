@@ -28,8 +28,8 @@
  *
  * Usage: uffd-race TEST [-t seconds] [-i max_mover_iterations] [-n pages]
  *                       [-s seed]
- * TEST: fork unmap mprotect dontneed pageout migrate thp pin splice ksm
- *       faults multi
+ * TEST: fork unmap mprotect dontneed pageout migrate thp pin splice odirect
+ *       ksm faults multi
  * Prints TAP ("ok 1 TEST") and figures as "# ..." lines, the last one
  * "# summary TEST: seconds= MOVE_calls= pages_moved= pages_verified=
  * result="; exit 0 pass, 1 fail, 4 skip.
@@ -70,6 +70,10 @@ struct race {
 	unsigned long pm_checked;
 	/* the slowest MOVE call, and the limit for -EBUSY (0: none) */
 	double max_call_s, call_limit_s;
+	/* odirect: the O_DIRECT source, its first page, slots it overwrote */
+	int dio_fd;
+	char *dio_ref;
+	uint8_t *dio_hit;
 };
 
 static volatile uint64_t zero_v;
@@ -809,6 +813,114 @@ static void *d_splice(void *arg)
 	return NULL;
 }
 
+/*
+ * O_DIRECT reads into random slots (of the THP-backed regions) while MOVE
+ * runs: the I/O holds references on the pages while it is in flight
+ * (plain ones on 6.1, pins upstream), so MOVE either moves a page with
+ * the I/O still running into it (and the data must then land at the
+ * page's new place) or refuses it promptly (-EBUSY), and a THP that the
+ * move must split cannot be split meanwhile.  Every read puts the same
+ * known page (the first page of the source) into the slot; at the end such
+ * a slot must hold exactly that page wherever the MOVEs put it.
+ */
+static unsigned long dio_reads;
+
+static void *d_odirect(void *arg)
+{
+	struct race *r = arg;
+	uint64_t rs = rnd_seed(r->seed, (uintptr_t)&rs);
+
+	while (!should_stop(r)) {
+		size_t k = rnd(&rs) % r->n;
+		int R = rnd(&rs) & 1;
+		ssize_t got;
+
+		/* before the read: the slot's content changes from here on */
+		__atomic_store_n(&r->dio_hit[k], 1, __ATOMIC_SEQ_CST);
+		got = pread(r->dio_fd, slot(r, R, k), PS, 0);
+		if (got != (ssize_t)PS) {
+			fail(r, "O_DIRECT read into %c%zu: %zd (%s)", "AB"[R], k,
+			     got, got < 0 ? strerror(errno) : "short");
+			break;
+		}
+		__atomic_add_fetch(&dio_reads, 1, __ATOMIC_RELAXED);
+		r->dist_ops++;
+		if (rnd(&rs) % 4 == 0)
+			wait_moves(r, 1);
+	}
+	return NULL;
+}
+
+/*
+ * A source for O_DIRECT reads with a known first page: a file of ours in
+ * $TMPDIR, /var/tmp or /tmp when the file system does O_DIRECT (not tmpfs
+ * on 6.1), else the first active swap device, read only (its first page is
+ * the swap header, which does not change while it is in use).
+ */
+static int odirect_open(struct race *r, char *why, size_t wsz)
+{
+	const char *dirs[] = { getenv("TMPDIR"), "/var/tmp", "/tmp" };
+	char path[256], line[256], dev[200];
+	FILE *f;
+
+	r->dio_ref = mmap(NULL, PS, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r->dio_ref == MAP_FAILED) {
+		snprintf(why, wsz, "mmap: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(why, wsz, "no O_DIRECT file system and no swap device");
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		int fd, dfd;
+
+		if (!dirs[i])
+			continue;
+		snprintf(path, sizeof(path), "%s/uffd-race-odirect.XXXXXX", dirs[i]);
+		fd = mkstemp(path);
+		if (fd < 0)
+			continue;
+		dfd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+		unlink(path);
+		for (size_t j = 0; j < PS; j++)
+			r->dio_ref[j] = (char)(0xa5 ^ (j * 7));
+		memcpy(r->dio_ref, "uffd-race O_DIRECT source page", 30);
+		if (dfd >= 0 && write(fd, r->dio_ref, PS) == (ssize_t)PS &&
+		    fsync(fd) == 0) {
+			close(fd);
+			memset(r->dio_ref, 0, PS);
+			if (pread(dfd, r->dio_ref, PS, 0) == (ssize_t)PS) {
+				printf("# O_DIRECT source: a file in %s\n", dirs[i]);
+				r->dio_fd = dfd;
+				return 0;
+			}
+		} else {
+			close(fd);
+		}
+		if (dfd >= 0)
+			close(dfd);
+	}
+	f = fopen("/proc/swaps", "r");
+	if (f) {
+		int fd = -1;
+
+		if (fgets(line, sizeof(line), f) && fgets(line, sizeof(line), f) &&
+		    sscanf(line, "%199s", dev) == 1)
+			fd = open(dev, O_RDONLY | O_DIRECT | O_CLOEXEC);
+		fclose(f);
+		if (fd >= 0 && pread(fd, r->dio_ref, PS, 0) == (ssize_t)PS) {
+			printf("# O_DIRECT source: swap device %s\n", dev);
+			r->dio_fd = fd;
+			return 0;
+		}
+		if (fd >= 0) {
+			snprintf(why, wsz, "O_DIRECT read of %s: %s", dev,
+				 strerror(errno));
+			close(fd);
+		}
+	}
+	return -1;
+}
+
 /* ---- setup, verification ---- */
 
 static int verify(struct race *r)
@@ -830,7 +942,17 @@ static int verify(struct race *r)
 				       o == PG_OK ? "valid" : "corrupt",
 				       (unsigned long long)oid, "AB"[E]);
 		}
-		if (e == PG_OK && id == k + 1 && c == r->incs[k]) {
+		if (r->dio_hit && r->dio_hit[k]) {
+			/* an O_DIRECT read put the source's first page here */
+			if (!memcmp(slot(r, E, k), r->dio_ref, PS)) {
+				r->verified++;
+			} else if (bad++ < 10) {
+				printf("# slot %zu at %c: not the page the O_DIRECT "
+				       "reads put there (%s id %llu)\n", k, "AB"[E],
+				       e == PG_ZERO ? "zero" : e == PG_OK ? "pattern" :
+				       "other data", (unsigned long long)id);
+			}
+		} else if (e == PG_OK && id == k + 1 && c == r->incs[k]) {
 			r->verified++;
 		} else if (e == PG_ZERO && r->gone_ok[k]) {
 			r->gone++;
@@ -982,8 +1104,8 @@ static void on_alarm(int sig)
 static void usage(void)
 {
 	fprintf(stderr, "usage: uffd-race fork|unmap|mprotect|dontneed|pageout|"
-		"migrate|thp|pin|splice|ksm|faults|multi [-t sec] [-i iters] [-n pages] "
-		"[-s seed]\n");
+		"migrate|thp|pin|splice|odirect|ksm|faults|multi [-t sec] [-i iters] "
+		"[-n pages] [-s seed]\n");
 	exit(2);
 }
 
@@ -1047,13 +1169,24 @@ int main(int argc, char **argv)
 	memset(r->net, 0, r->n * sizeof(int));
 	memset(r->pm_src, 0, HPS / PS * sizeof(uint64_t));
 	memset(r->pm_dst, 0, HPS / PS * sizeof(uint64_t));
+	r->dio_fd = -1;
+	if (!strcmp(t, "odirect")) {
+		char why[300];
+
+		r->dio_hit = calloc(r->n, 1);
+		if (!r->dio_hit || odirect_open(r, why, sizeof(why))) {
+			printf("ok 1 %s # SKIP no O_DIRECT source: %s\n", t, why);
+			return 4;
+		}
+		memset(r->dio_hit, 0, r->n);
+	}
 	printf("# (baseline taken after the bookkeeping allocations)\n");
 	if (smaps_anon(&base_anon, &base_swap)) {
 		printf("not ok 1 %s: no smaps_rollup\n", t);
 		return 1;
 	}
 	r->thp = !strcmp(t, "thp") || !strcmp(t, "migrate") ||
-		 !strcmp(t, "splice");
+		 !strcmp(t, "splice") || !strcmp(t, "odirect");
 	if (setup(r, r->thp)) {
 		printf("not ok 1 %s: setup: %s\n", t, strerror(errno));
 		return 1;
@@ -1097,6 +1230,12 @@ int main(int argc, char **argv)
 		 */
 		r->call_limit_s = 1.0;
 		thr_start(&th[nth++], d_splice, r);
+		thr_start(&th[nth++], d_collapse, r);
+	} else if (!strcmp(t, "odirect")) {
+		/* the same with O_DIRECT reads; two readers overlap more */
+		r->call_limit_s = 1.0;
+		thr_start(&th[nth++], d_odirect, r);
+		thr_start(&th[nth++], d_odirect, r);
 		thr_start(&th[nth++], d_collapse, r);
 	} else if (!strcmp(t, "ksm")) {
 		size_t len = r->n * PS;
@@ -1173,6 +1312,8 @@ int main(int argc, char **argv)
 		munmap(r->scratch, r->blk * PS);
 	close(r->uffd);
 	close(r->evfd);
+	if (r->dio_fd >= 0)
+		close(r->dio_fd);
 	smaps_anon(&anon, &swap);
 	printf("# %s: seconds=%.2f mover_iterations=%lu MOVE_calls=%lu "
 	       "pages_moved=%lu pages_verified=%lu pages_gone=%lu "
@@ -1190,6 +1331,15 @@ int main(int argc, char **argv)
 	if (!strcmp(t, "pin") || !strcmp(t, "splice"))
 		printf("# io_uring pins: %lu (failed %lu), vmsplices: %lu\n", pins,
 		       pin_fail, splices);
+	if (r->dio_hit) {
+		size_t hit = 0;
+
+		for (size_t k = 0; k < r->n; k++)
+			hit += r->dio_hit[k];
+		printf("# O_DIRECT reads: %lu into %zu slots\n", dio_reads, hit);
+		if (!dio_reads)
+			fail(r, "no O_DIRECT read completed");
+	}
 	printf("# slowest mover MOVE call: %.1f ms\n", r->max_call_s * 1e3);
 	if (r->T)
 		printf("# KSM pages_sharing max seen: %lu\n", r->ksm_max);
