@@ -224,6 +224,20 @@ static uintptr_t move_run(struct race *r, size_t i, size_t cnt, int R,
 	return touch;
 }
 
+/*
+ * Write the same value to a page that MOVE refused (-EBUSY): breaks COW and
+ * KSM sharing, and swaps in a swapped-out page as exclusive where 6.1 cannot
+ * tell that a swap PTE is exclusive (32-bit x86, arm32), so that the next
+ * MOVE can take it.
+ */
+static void unshare_touch(struct race *r, uintptr_t touch)
+{
+	uint64_t *w = (uint64_t *)touch;
+
+	__atomic_fetch_add(&w[2], zero_v, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&r->busy_touch, 1, __ATOMIC_RELAXED);
+}
+
 /* One mover iteration: a random range, moved run by run to the other side. */
 static void mover_step(struct race *r, uint64_t *rs)
 {
@@ -258,13 +272,8 @@ static void mover_step(struct race *r, uint64_t *rs)
 		i = j;
 	}
 	pthread_mutex_unlock(&r->mu);
-	if (touch) {
-		/* write the same value: breaks COW / KSM sharing */
-		uint64_t *w = (uint64_t *)touch;
-
-		__atomic_fetch_add(&w[2], zero_v, __ATOMIC_SEQ_CST);
-		r->busy_touch++;
-	}
+	if (touch)
+		unshare_touch(r, touch);
 }
 
 /* Missing faults of A/B: bring the page, or a zero page if it is gone. */
@@ -276,7 +285,7 @@ static void *handler(void *arg)
 
 	for (;;) {
 		struct uffd_msg msg;
-		uintptr_t a;
+		uintptr_t a, touch = 0;
 		int R, err;
 		size_t k;
 
@@ -309,7 +318,7 @@ static void *handler(void *arg)
 			/* move_run may use DONTWAKE: always wake explicitly */
 			struct uffdio_range w = { a, PS };
 
-			move_run(r, k, 1, !R, &rs);
+			touch = move_run(r, k, 1, !R, &rs);
 			ioctl(r->uffd, UFFDIO_WAKE, &w);
 		} else {
 			static char zero[PS] __attribute__((aligned(4096)));
@@ -327,6 +336,9 @@ static void *handler(void *arg)
 			}
 		}
 		pthread_mutex_unlock(&r->mu);
+		/* the woken thread faults again, and then the page moves */
+		if (touch)
+			unshare_touch(r, touch);
 	}
 	return NULL;
 }
@@ -1209,6 +1221,12 @@ int main(int argc, char **argv)
 		r->holes = 1;
 		thr_start(&th[nth++], d_dontneed, r);
 	} else if (!strcmp(t, "pageout")) {
+		/*
+		 * Without exclusive swap PTEs (32-bit x86) a swapped-out page
+		 * is -EBUSY until it is written to: a fault the handler cannot
+		 * resolve by MOVE would come back for ever.
+		 */
+		r->unshare_busy = 1;
 		thr_start(&th[nth++], d_pageout, r);
 		thr_start(&th[nth++], accessor, r);
 	} else if (!strcmp(t, "migrate")) {
