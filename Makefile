@@ -11,12 +11,28 @@
 
 BUILD ?= $(CURDIR)/build
 export BUILD
+# The guest architecture of the userspace targets: x86_64 (default), or
+# arm64 / i386 with Debian's cross compilers (`make GUEST_ARCH=arm64
+# initramfs`): only the programs the test suites run (TEST_BINS) are built
+# for those.
+GUEST_ARCH ?= x86_64
+ifeq ($(GUEST_ARCH),x86_64)
+GUEST_BIN := $(BUILD)/guest-bin
 UAPI_INC := $(BUILD)/uapi/include
+USER_CC := gcc
+INITRAMFS := $(BUILD)/initramfs.cpio.gz
+else
+GUEST_BIN := $(BUILD)/guest-bin-$(GUEST_ARCH)
+UAPI_INC := $(BUILD)/uapi-$(GUEST_ARCH)/include
+USER_CC := $(if $(filter arm64,$(GUEST_ARCH)),aarch64,i686)-linux-gnu-gcc
+INITRAMFS := $(BUILD)/initramfs-$(GUEST_ARCH).cpio.gz
+endif
+export GUEST_ARCH
 USER_CFLAGS := -O2 -g
 GUEST_BZIMAGE := $(BUILD)/obj-guest/arch/x86/boot/bzImage
-INITRAMFS := $(BUILD)/initramfs.cpio.gz
 BENCH_SUITE_ARG := uffd.suite=bench
 GUEST_BINS :=
+TEST_BINS :=
 
 .PHONY: all run test deps tree rebuild-tree export kernel kernel-debug \
 	selftests initramfs shell clean
@@ -54,7 +70,11 @@ selftests:
 
 $(GUEST_BINS): | selftests
 
+ifeq ($(GUEST_ARCH),x86_64)
 initramfs: selftests $(GUEST_BINS)
+else
+initramfs: selftests $(TEST_BINS)
+endif
 	scripts/make-initramfs.sh
 
 $(INITRAMFS):
@@ -67,7 +87,7 @@ shell: initramfs
 		-append "console=ttyS0 panic=-1 uffd.suite=shell"
 
 clean:
-	rm -rf $(BUILD)/obj-* $(BUILD)/initramfs* $(BUILD)/guest-bin $(BUILD)/uapi $(BUILD)/logs
+	rm -rf $(BUILD)/obj-* $(BUILD)/initramfs* $(BUILD)/guest-bin* $(BUILD)/uapi* $(BUILD)/logs
 
 $(GUEST_BZIMAGE):
 	scripts/build-kernel.sh guest

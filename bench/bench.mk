@@ -18,6 +18,7 @@
 # per kernel (median), -d deterministic (-icount shift=0,sleep=off),
 # -a bench.only=crossover (or =matrix) runs one of the two benchmarks.
 BUILD ?= build
+GUEST_BIN ?= $(BUILD)/guest-bin
 UAPI_INC ?= $(BUILD)/uapi/include
 USER_CC ?= gcc
 USER_CFLAGS ?= -O2 -g
@@ -31,19 +32,19 @@ OURS_LABEL ?= 6.1.192+move
 REF_LABEL ?= 6.12.117
 UFFD_BENCH_FLAGS = $(USER_CFLAGS) -Wall -Wextra -Werror -static -pthread -isystem $(UAPI_INC)
 
-GUEST_BINS += $(BUILD)/guest-bin/uffd-move-bench $(BUILD)/guest-bin/uffd-process-bench
+GUEST_BINS += $(GUEST_BIN)/uffd-move-bench $(GUEST_BIN)/uffd-process-bench
 
-$(BUILD)/guest-bin/uffd-move-bench: bench/uffd-move-bench.c $(wildcard $(UAPI_INC)/linux/userfaultfd.h)
+$(GUEST_BIN)/uffd-move-bench: bench/uffd-move-bench.c $(wildcard $(UAPI_INC)/linux/userfaultfd.h)
 	@mkdir -p $(@D)
 	$(USER_CC) $(UFFD_BENCH_FLAGS) -o $@ $<
 
-$(BUILD)/guest-bin/uffd-process-bench: bench/uffd-process-bench.c $(wildcard $(UAPI_INC)/linux/userfaultfd.h)
+$(GUEST_BIN)/uffd-process-bench: bench/uffd-process-bench.c $(wildcard $(UAPI_INC)/linux/userfaultfd.h)
 	@mkdir -p $(@D)
 	$(USER_CC) $(UFFD_BENCH_FLAGS) -o $@ $<
 
-GUEST_BINS += $(BUILD)/guest-bin/uffd-crossover
+GUEST_BINS += $(GUEST_BIN)/uffd-crossover
 
-$(BUILD)/guest-bin/uffd-crossover: bench/uffd-crossover.c $(wildcard $(UAPI_INC)/linux/userfaultfd.h)
+$(GUEST_BIN)/uffd-crossover: bench/uffd-crossover.c $(wildcard $(UAPI_INC)/linux/userfaultfd.h)
 	@mkdir -p $(@D)
 	$(USER_CC) $(UFFD_BENCH_FLAGS) -o $@ $<
 
@@ -56,7 +57,7 @@ BENCH_REPORT = if [ "$$(wc -l <$(BENCH_OUT)/raw.csv)" -gt 1 ]; then bench/report
 ref-kernel:
 	scripts/build-ref-kernel.sh
 
-bench: $(BUILD)/guest-bin/uffd-move-bench $(BUILD)/guest-bin/uffd-crossover ref-kernel $(GUEST_BZIMAGE) $(INITRAMFS)
+bench: $(GUEST_BIN)/uffd-move-bench $(GUEST_BIN)/uffd-crossover ref-kernel $(GUEST_BZIMAGE) $(INITRAMFS)
 	BENCH_SUITE_ARG='$(BENCH_SUITE_ARG)' bench/run-bench.sh -i $(INITRAMFS) -o $(BENCH_OUT) $(BENCH_FLAGS) \
 		$(OURS_LABEL)=$(GUEST_BZIMAGE) $(REF_LABEL)=$(REF_BZIMAGE)
 	$(call BENCH_REPORT,$(OURS_LABEL) $(REF_LABEL))
@@ -66,15 +67,15 @@ bench: $(BUILD)/guest-bin/uffd-move-bench $(BUILD)/guest-bin/uffd-crossover ref-
 # MOVE throughput on both kernels, one run each per round, medians of
 # PROCBENCH_RUNS rounds: build/procbench/{table.txt,summary.csv,latency.png}.
 PROCBENCH_RUNS ?= 3
-bench-process: $(BUILD)/guest-bin/uffd-process-bench ref-kernel $(GUEST_BZIMAGE) $(INITRAMFS)
+bench-process: $(GUEST_BIN)/uffd-process-bench ref-kernel $(GUEST_BZIMAGE) $(INITRAMFS)
 	bench/run-process-bench.sh -i $(INITRAMFS) -o $(BUILD)/procbench -n $(PROCBENCH_RUNS) \
 		$(OURS_LABEL)=$(GUEST_BZIMAGE) $(REF_LABEL)=$(REF_BZIMAGE)
 	bench/process-report.py $(BUILD)/procbench/raw.csv $(BUILD)/procbench $(OURS_LABEL) $(REF_LABEL)
 
-bench-process-host: $(BUILD)/guest-bin/uffd-process-bench
-	$(BUILD)/guest-bin/uffd-process-bench -k host-$$(uname -r)
+bench-process-host: $(GUEST_BIN)/uffd-process-bench
+	$(GUEST_BIN)/uffd-process-bench -k host-$$(uname -r)
 
-bench-ref: $(BUILD)/guest-bin/uffd-move-bench $(BUILD)/guest-bin/uffd-crossover ref-kernel $(INITRAMFS)
+bench-ref: $(GUEST_BIN)/uffd-move-bench $(GUEST_BIN)/uffd-crossover ref-kernel $(INITRAMFS)
 	BENCH_SUITE_ARG='$(BENCH_SUITE_ARG)' bench/run-bench.sh -i $(INITRAMFS) -o $(BENCH_OUT) $(BENCH_FLAGS) \
 		$(REF_LABEL)=$(REF_BZIMAGE)
 	$(call BENCH_REPORT,$(REF_LABEL))
@@ -82,28 +83,28 @@ bench-ref: $(BUILD)/guest-bin/uffd-move-bench $(BUILD)/guest-bin/uffd-crossover 
 # The crossover natively: the host is shared, so the load average is logged
 # next to the numbers and the table uses the mover's CPU time (wall time is
 # in the CSV too).
-bench-crossover-host: $(BUILD)/guest-bin/uffd-crossover
+bench-crossover-host: $(GUEST_BIN)/uffd-crossover
 	@mkdir -p $(BENCH_OUT)/host
-	bench/crossover-host.sh $(BUILD)/guest-bin/uffd-crossover $(BENCH_OUT)/host
+	bench/crossover-host.sh $(GUEST_BIN)/uffd-crossover $(BENCH_OUT)/host
 	bench/crossover.py $(BENCH_OUT)/host/crossover-raw.csv $(BENCH_OUT)/host cpu
 
-bench-host: bench-crossover-host $(BUILD)/guest-bin/uffd-move-bench
+bench-host: bench-crossover-host $(GUEST_BIN)/uffd-move-bench
 	@mkdir -p $(BENCH_OUT)/host
-	$(BUILD)/guest-bin/uffd-move-bench $(if $(filter -q,$(BENCH_FLAGS)),--quick) -k host-$$(uname -r) | \
+	$(GUEST_BIN)/uffd-move-bench $(if $(filter -q,$(BENCH_FLAGS)),--quick) -k host-$$(uname -r) | \
 		awk -F, 'NR == 1 { print "kernel,method,pages,size,request,threads,median_ns,per_page_ns,throughput_MiBps,run" } \
 			/^[^#]/ && $$1 != "kernel" { print $$0 ",1" }' >$(BENCH_OUT)/host/raw.csv
 	bench/report.py $(BENCH_OUT)/host/raw.csv $(BENCH_OUT)/host host-$$(uname -r)
 
 # Instruction profile of one 2 MiB MOVE call (4 KiB pages and one THP), per
 # kernel function, for both kernels: build/profile/.
-GUEST_BINS += $(BUILD)/guest-bin/uffd-move-once
+GUEST_BINS += $(GUEST_BIN)/uffd-move-once
 KSELFTEST_INC ?= $(BUILD)/linux/tools/testing/selftests
 
-$(BUILD)/guest-bin/uffd-move-once: bench/profile/uffd-move-once.c $(wildcard $(UAPI_INC)/linux/userfaultfd.h)
+$(GUEST_BIN)/uffd-move-once: bench/profile/uffd-move-once.c $(wildcard $(UAPI_INC)/linux/userfaultfd.h)
 	@mkdir -p $(@D)
 	$(USER_CC) $(UFFD_BENCH_FLAGS) -I $(KSELFTEST_INC) -o $@ $<
 
 .PHONY: profile
-profile: $(BUILD)/guest-bin/uffd-move-once ref-kernel $(GUEST_BZIMAGE) initramfs
+profile: $(GUEST_BIN)/uffd-move-once ref-kernel $(GUEST_BZIMAGE) initramfs
 	bench/profile/run-profile.sh -i $(INITRAMFS) -o $(BUILD)/profile \
 		$(OURS_LABEL)=$(dir $(GUEST_BZIMAGE))../../.. $(REF_LABEL)=$(dir $(REF_BZIMAGE))../../..

@@ -3,20 +3,22 @@
 # the series, holding linux/userfaultfd.h with UFFDIO_MOVE), USER_CC and
 # USER_CFLAGS; the defaults below let the fragment stand alone.
 BUILD ?= build
+GUEST_BIN ?= $(BUILD)/guest-bin
 UAPI_INC ?= $(BUILD)/uapi/include
 USER_CC ?= gcc
 USER_CFLAGS ?= -O2 -g
 GC_COMPACT_FLAGS = $(USER_CFLAGS) -Wall -Wextra -Werror -static -pthread -isystem $(UAPI_INC)
 
-GUEST_BINS += $(BUILD)/guest-bin/gc-compact
+GUEST_BINS += $(GUEST_BIN)/gc-compact
+TEST_BINS += $(GUEST_BIN)/gc-compact
 
-$(BUILD)/guest-bin/gc-compact: example/gc-compact.c $(wildcard $(UAPI_INC)/linux/userfaultfd.h)
+$(GUEST_BIN)/gc-compact: example/gc-compact.c $(wildcard $(UAPI_INC)/linux/userfaultfd.h)
 	@mkdir -p $(@D)
 	$(USER_CC) $(GC_COMPACT_FLAGS) -o $@ $<
 
 .PHONY: example example-host
-example: $(BUILD)/guest-bin/gc-compact
+example: $(GUEST_BIN)/gc-compact
 
 # Run it on the build host (needs a kernel with UFFDIO_MOVE, >= 6.8).
-example-host: $(BUILD)/guest-bin/gc-compact
-	$(BUILD)/guest-bin/gc-compact $(EXAMPLE_ARGS)
+example-host: $(GUEST_BIN)/gc-compact
+	$(GUEST_BIN)/gc-compact $(EXAMPLE_ARGS)

@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
-# build-kernel.sh [--config-only] guest|debug|warn: configure tinyconfig +
-# configs/guest.config (+ configs/debug.config for debug) in
-# $BUILD/obj-<flavour> and build bzImage there.  "warn" is the guest config in
-# its own directory, for the W=1/sparse gate.
+# build-kernel.sh [--config-only] <flavour>: configure tinyconfig +
+# configs/guest.config + the architecture's configs/arch-*.config (+
+# configs/debug.config for a debug flavour) in $BUILD/obj-<flavour> and build
+# the kernel image there.  Flavours: guest, debug and warn (x86_64; "warn" is
+# the guest config in its own directory, for the W=1/sparse gate), arm64,
+# arm64-debug, i386 (PAE, HIGHPTE), and matrix-<name> (x86_64 with
+# configs/matrix/<name>.config on top, compile-only, see gate-config-matrix.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 config_only=0
 [ "${1:-}" = --config-only ] && { config_only=1; shift; }
-flavour=${1:?usage: build-kernel.sh [--config-only] guest|debug|warn}
+flavour=${1:?usage: build-kernel.sh [--config-only] guest|debug|warn|arm64|arm64-debug|i386}
+arch=$(flavour_arch "$flavour")
 frags=("$top/configs/guest.config")
-[ "$flavour" = debug ] && frags+=("$top/configs/debug.config")
+case $arch in
+arm64) frags+=("$top/configs/arch-arm64.config") ;;
+*) frags+=("$top/configs/arch-x86.config" "$top/configs/arch-$arch.config") ;;
+esac
+case $flavour in
+*debug*) frags+=("$top/configs/debug.config") ;;
+matrix-*) frags+=("$top/configs/matrix/${flavour#matrix-}.config") ;;
+esac
 obj=$BUILD/obj-$flavour
 mkdir -p "$obj"
 
@@ -31,7 +42,10 @@ missing=$(cat "${frags[@]}" | grep -E '^(CONFIG_|# CONFIG_.* is not set)' | sort
 		name=$(echo "$line" | grep -oE 'CONFIG_[A-Za-z0-9_]+')
 		last=$(cat "${frags[@]}" | grep -E "^($name=|# $name is not set)" | tail -1)
 		[ "$line" = "$last" ] || continue
-		grep -qxF "$line" "$obj/.config" || echo "$line"
+		grep -qxF "$line" "$obj/.config" && continue
+		# "not set" also holds for an option the architecture lacks
+		case $line in "# "*) grep -q "^$name=" "$obj/.config" || continue ;; esac
+		echo "$line"
 	done)
 if [ -n "$missing" ]; then
 	echo "build-kernel: FAIL: $flavour config lacks:" $missing >&2
@@ -41,7 +55,7 @@ fi
 [ "$config_only" = 1 ] && exit 0
 
 log=$obj/build.log
-if ! kmake "$flavour" -s bzImage >"$log" 2>&1; then
+if ! kmake "$flavour" -s "$(kernel_target "$flavour")" >"$log" 2>&1; then
 	grep -E 'error|Error' "$log" | head -40 >&2
 	echo "build-kernel: FAIL: the $flavour kernel does not build at $(git -C "$KTREE" log -1 --format='%h %s'); see $log" >&2
 	exit 1

@@ -13,7 +13,8 @@ obj=$top/build/obj-ref-6.12
 img=$obj/arch/x86/boot/bzImage
 guest=$top/configs/guest.config
 [ -f "$guest" ] || guest=$top/bench/ref-minimal.config
-frags=("$guest" "$top/configs/ref-6.12.config")
+frags=("$guest")
+for f in arch-x86 arch-x86_64 ref-6.12; do [ -f "$top/configs/$f.config" ] && frags+=("$top/configs/$f.config"); done
 [ -f "$top/configs/debug.config" ] && [ "${REF_DEBUG:-0}" = 1 ] && frags+=("$top/configs/debug.config")
 
 [ -f "$tarball" ] || { echo "build-ref-kernel: $tarball missing (apt-get install -y linux-source-6.12)" >&2; exit 1; }

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Install the tree's uAPI headers into $BUILD/uapi and build the vm
-# selftests the guest runs, static, into $BUILD/guest-bin.
+# build-selftests.sh [arch]: install the tree's uAPI headers for the guest
+# architecture (default x86_64) and build the vm selftests the guest runs,
+# static, into its guest-bin directory.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-make -s -C "$KTREE" O="$BUILD/obj-headers" ARCH=x86_64 headers_install INSTALL_HDR_PATH="$BUILD/uapi"
+arch=${1:-${GUEST_ARCH:-x86_64}}
+cross=$(arch_cross "$arch")
+uapi=$BUILD/uapi
+[ "$arch" = x86_64 ] || uapi=$BUILD/uapi-$arch
+make -s -C "$KTREE" O="$BUILD/obj-headers-$arch" ARCH="$arch" headers_install INSTALL_HDR_PATH="$uapi"
 vm=$KTREE/tools/testing/selftests/vm
-bin=$BUILD/guest-bin
+bin=$(guest_bin_dir "$arch")
 mkdir -p "$bin"
-cc=(gcc -O2 -static -pthread -isystem "$BUILD/uapi/include" -I "$KTREE/tools/testing/selftests")
+cc=("${cross}gcc" -O2 -static -pthread -isystem "$uapi/include" -I "$KTREE/tools/testing/selftests")
 
 # The base's own test, with the selftests Makefile's warning flags.
 "${cc[@]}" -Wall -I "$KTREE/tools/testing/selftests/vm" -o "$bin/userfaultfd" \
@@ -17,4 +22,4 @@ cc=(gcc -O2 -static -pthread -isystem "$BUILD/uapi/include" -I "$KTREE/tools/tes
 if [ -f "$vm/uffd-move-tests.c" ]; then
 	"${cc[@]}" -Wall -Wextra -Werror -o "$bin/uffd-move-tests" "$vm/uffd-move-tests.c"
 fi
-echo "build-selftests: $(cd "$bin" && ls | tr '\n' ' ')"
+echo "build-selftests: $arch: $(cd "$bin" && ls | tr '\n' ' ')"

@@ -1,4 +1,4 @@
-# Sourced by the scripts: paths and the kernel make wrapper.
+# Sourced by the scripts: paths, architectures and the kernel make wrapper.
 # shellcheck shell=bash
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$top/build}
@@ -7,11 +7,46 @@ export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 # Paths under the checkout hash relatively: clones share the cache.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$top}
 
-# kmake <flavour> <make args...>: build in $BUILD/obj-<flavour>.
-kmake() {
-	local flavour=$1
-	shift
-	make -C "$KTREE" O="$BUILD/obj-$flavour" CC="ccache gcc" -j"$(nproc)" "$@"
+# A kernel flavour is built for the architecture its name starts with
+# (arm64, arm64-debug, i386); every other flavour is x86_64.
+flavour_arch() {
+	case $1 in
+	arm64*) echo arm64 ;;
+	i386*) echo i386 ;;
+	*) echo x86_64 ;;
+	esac
 }
 
-kernel_image() { echo "$BUILD/obj-$1/arch/x86/boot/bzImage"; }
+# The cross toolchain prefix of an architecture (Debian's gcc-*-linux-gnu).
+arch_cross() {
+	case $1 in
+	arm64) echo aarch64-linux-gnu- ;;
+	i386) echo i686-linux-gnu- ;;
+	*) echo "" ;;
+	esac
+}
+
+# Where an architecture's guest programs and initramfs go; x86_64 keeps the
+# historical names that the benchmark and example scripts use.
+guest_bin_dir() { if [ "$1" = x86_64 ]; then echo "$BUILD/guest-bin"; else echo "$BUILD/guest-bin-$1"; fi; }
+initramfs_of() { if [ "$1" = x86_64 ]; then echo "$BUILD/initramfs.cpio.gz"; else echo "$BUILD/initramfs-$1.cpio.gz"; fi; }
+
+# kmake <flavour> <make args...>: build in $BUILD/obj-<flavour>.
+kmake() {
+	local flavour=$1 arch cross
+	local -a archargs=()
+	shift
+	arch=$(flavour_arch "$flavour")
+	cross=$(arch_cross "$arch")
+	[ "$arch" = x86_64 ] || archargs=(ARCH="$arch" CROSS_COMPILE="$cross")
+	make -C "$KTREE" O="$BUILD/obj-$flavour" "${archargs[@]}" CC="ccache ${cross}gcc" \
+		-j"$(nproc)" "$@"
+}
+
+kernel_target() { case $(flavour_arch "$1") in arm64) echo Image ;; *) echo bzImage ;; esac; }
+kernel_image() {
+	case $(flavour_arch "$1") in
+	arm64) echo "$BUILD/obj-$1/arch/arm64/boot/Image" ;;
+	*) echo "$BUILD/obj-$1/arch/x86/boot/bzImage" ;;
+	esac
+}

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# run-guest.sh <guest|debug> <suite>: boot the kernel of that flavour with
-# the initramfs under QEMU TCG (2 vCPUs, hard timeout), run the suite, keep
+# run-guest.sh <flavour> <suite>: boot the kernel of that flavour with its
+# architecture's initramfs under QEMU TCG (2 vCPUs, hard timeout), run the suite, keep
 # the console log in $BUILD/logs, and record its TAP results and the console
 # checks.  Exit status: 0 only if everything passed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/record.sh"
 
-flavour=${1:?usage: run-guest.sh guest|debug suite}
-suite=${2:?usage: run-guest.sh guest|debug suite}
+flavour=${1:?usage: run-guest.sh flavour suite}
+suite=${2:?usage: run-guest.sh flavour suite}
 mem=${GUEST_MEM:-2G}
 timeout=${GUEST_TIMEOUT:-1500}
 log=$BUILD/logs/$flavour-$suite.log
@@ -16,9 +16,19 @@ mkdir -p "$BUILD/logs"
 
 start=$(date +%s)
 rc=0
-timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -accel tcg,thread=multi -smp 2 -m "$mem" \
-	-nographic -no-reboot -kernel "$(kernel_image "$flavour")" -initrd "$BUILD/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 uffd.suite=$suite ${GUEST_APPEND:-}" </dev/null >"$log" 2>&1 || rc=$?
+arch=$(flavour_arch "$flavour")
+case $arch in
+arm64)
+	# pauth-impdef: QEMU's own pointer-authentication hash, much cheaper
+	# to emulate than the architected QARMA one.
+	qemu=(qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on)
+	console=ttyAMA0 ;;
+i386) qemu=(qemu-system-i386) console=ttyS0 ;;
+*) qemu=(qemu-system-x86_64) console=ttyS0 ;;
+esac
+timeout --foreground -k 10 "$timeout" "${qemu[@]}" -accel tcg,thread=multi -smp 2 -m "$mem" \
+	-nographic -no-reboot -kernel "$(kernel_image "$flavour")" -initrd "$(initramfs_of "$arch")" \
+	-append "console=$console panic=-1 uffd.suite=$suite ${GUEST_APPEND:-}" </dev/null >"$log" 2>&1 || rc=$?
 secs=$(($(date +%s) - start))
 # Console output has CRLF line ends.
 sed -i 's/\r$//' "$log"
