@@ -40,6 +40,8 @@ step "W=1 and sparse"
 "$top/scripts/gate-warnings.sh"
 step "every patch builds"
 "$top/scripts/gate-bisect.sh" || { summary; exit 1; }
+step "config matrix (objects, W=1)"
+"$top/scripts/gate-config-matrix.sh"
 
 step "debug kernel"
 if "$top/scripts/build-kernel.sh" debug; then
@@ -69,5 +71,36 @@ if [ "$debug" = 1 ]; then
 		GUEST_MEM=$(suite_mem "$suite") "$top/scripts/run-guest.sh" debug "$suite"
 	done
 fi
+
+# The other architectures 6.1 users run: arm64 (Android) and 32-bit x86
+# with PAE and page tables in highmem (HIGHPTE), cross-built, each kernel
+# with its suites.  On the arm64 debug kernel the race scenarios run 6 s
+# each (RACE_SECS), not 20: x86_64's debug kernel runs them at length.
+ARCH_RUNS=${ARCH_RUNS:-"arm64:selftests,example arm64-debug:selftests,race i386:selftests,race"}
+declare -A initramfs_built
+for run in $ARCH_RUNS; do
+	flavour=${run%%:*}
+	arch=$(flavour_arch "$flavour")
+	step "$flavour kernel"
+	if ! "$top/scripts/build-kernel.sh" "$flavour"; then
+		record fail "the $flavour kernel does not build"
+		continue
+	fi
+	record ok "the $flavour kernel builds"
+	if [ -z "${initramfs_built[$arch]:-}" ]; then
+		mkdir -p "$BUILD/logs"
+		if ! make -s -C "$top" GUEST_ARCH="$arch" initramfs >"$BUILD/logs/initramfs-$arch.log" 2>&1; then
+			record fail "$arch guest programs and initramfs (see $BUILD/logs/initramfs-$arch.log)"
+			continue
+		fi
+		initramfs_built[$arch]=1
+	fi
+	for suite in $(echo "${run#*:}" | tr , ' '); do
+		step "$flavour kernel: $suite"
+		append=
+		case $flavour in *debug*) append="RACE_SECS=${ARCH_DEBUG_RACE_SECS:-6}" ;; esac
+		GUEST_APPEND=$append "$top/scripts/run-guest.sh" "$flavour" "$suite"
+	done
+done
 
 summary
