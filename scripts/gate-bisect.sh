@@ -6,9 +6,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/record.sh"
 
-base=$(git -C "$KTREE" describe --tags --abbrev=0 --match 'base-*')
-head=$(git -C "$KTREE" rev-parse HEAD)
-orig=$(git -C "$KTREE" symbolic-ref -q --short HEAD || echo "$head")
+series_range
 trap 'git -C "$KTREE" checkout -q "$orig"' EXIT
 fail=0
 i=0

@@ -9,11 +9,8 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/record.sh"
 
-base=$(git -C "$KTREE" describe --tags --abbrev=0 --match 'base-*')
-head=$(git -C "$KTREE" rev-parse HEAD)
-orig=$(git -C "$KTREE" symbolic-ref -q --short HEAD || echo "$head")
-mapfile -t touched < <(git -C "$KTREE" diff --name-only "$base" "$head" -- '*.c' |
-	grep -v '^tools/' | sed 's/\.c$/.o/')
+series_range
+mapfile -t touched < <(touched_objects)
 
 # The touched objects that the variant's config builds: the ones whose
 # Makefile line names no CONFIG_ symbol, or one that is set.
@@ -44,10 +41,8 @@ configure() { # configure <flavour>
 warnings() {
 	local flavour=$1
 	shift
-	kmake "$flavour" -k -s W=1 "$@" 2>&1 >/dev/null |
-		grep -E 'warning:|error:' |
-		sed -E "s#^$KTREE/##; s#:[0-9]+:[0-9]+:#:#; s#:[0-9]+:#:#" |
-		{ grep -v '^scripts/' || true; } | sort -u
+	kmake "$flavour" -k -s W=1 "$@" 2>&1 >/dev/null | normalise_warnings |
+		{ grep -v '^scripts/' || true; }
 }
 
 trap 'git -C "$KTREE" checkout -q "$orig"' EXIT

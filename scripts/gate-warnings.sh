@@ -7,20 +7,15 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/record.sh"
 
-base=$(git -C "$KTREE" describe --tags --abbrev=0 --match 'base-*')
-head=$(git -C "$KTREE" rev-parse HEAD)
-orig=$(git -C "$KTREE" symbolic-ref -q --short HEAD || echo "$head")
-mapfile -t objs < <(git -C "$KTREE" diff --name-only "$base" "$head" -- '*.c' |
-	grep -v '^tools/' | sed 's/\.c$/.o/')
+series_range
+mapfile -t objs < <(touched_objects)
 if [ ${#objs[@]} -eq 0 ]; then
 	record ok "W=1 and sparse: the series touches no kernel .c file"
 	exit 0
 fi
 
 warnings() { # the normalised warnings of building the objects now
-	kmake warn -s W=1 C=2 "${objs[@]}" 2>&1 >/dev/null |
-		grep -E 'warning:|error:' |
-		sed -E "s#^$KTREE/##; s#:[0-9]+:[0-9]+:#:#; s#:[0-9]+:#:#" | sort -u
+	kmake warn -s W=1 C=2 "${objs[@]}" 2>&1 >/dev/null | normalise_warnings
 }
 
 trap 'git -C "$KTREE" checkout -q "$orig"' EXIT

@@ -50,3 +50,24 @@ kernel_image() {
 	*) echo "$BUILD/obj-$1/arch/x86/boot/bzImage" ;;
 	esac
 }
+
+# series_range: set base (the base tag), head (the top of the series) and
+# orig (what to check out again when done) for the gates that walk it.
+series_range() {
+	base=$(git -C "$KTREE" describe --tags --abbrev=0 --match 'base-*')
+	head=$(git -C "$KTREE" rev-parse HEAD)
+	orig=$(git -C "$KTREE" symbolic-ref -q --short HEAD || echo "$head")
+}
+
+# The kernel objects of the .c files the series touches (tools/ aside).
+touched_objects() {
+	git -C "$KTREE" diff --name-only "$base" "$head" -- '*.c' |
+		grep -v '^tools/' | sed 's/\.c$/.o/'
+}
+
+# Filter a build's output to its warnings and errors, without the tree's
+# path and with no line or column (the series moves code around), sorted.
+normalise_warnings() {
+	grep -E 'warning:|error:' |
+		sed -E "s#^$KTREE/##; s#:[0-9]+:[0-9]+:#:#; s#:[0-9]+:#:#" | sort -u
+}
