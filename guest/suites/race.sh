@@ -3,7 +3,8 @@
 # pages in a loop against its disturber for a bounded time, then verifies
 # every page and the process RSS.  One TAP result per scenario, then the
 # totals of all of them.  RACE_SECS on the kernel command line (it reaches
-# init's environment) overrides the seconds per scenario.
+# init's environment) overrides the seconds per scenario; RACE_TESTS, a
+# comma-separated list, runs only those scenarios (repeats allowed).
 . /tap.sh
 
 secs=${RACE_SECS:-}
@@ -18,7 +19,8 @@ fi
 
 tot_n=0 tot_secs=0 tot_calls=0 tot_moved=0 tot_verified=0
 start=$(cut -d. -f1 /proc/uptime)
-for t in fork unmap mprotect dontneed pageout migrate thp pin splice odirect ksm faults multi; do
+all="fork unmap mprotect dontneed pageout migrate thp pin splice odirect ksm faults multi"
+for t in $(echo "${RACE_TESTS:-$all}" | tr , ' '); do
 	run_prog "uffd-race $t" uffd-race "$t" -t "$secs"
 	# "# summary T: seconds=S MOVE_calls=C pages_moved=M pages_verified=V result=R"
 	line=$(grep '^# summary ' /tmp/tap-prog.out | tail -n 1)

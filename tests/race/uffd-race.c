@@ -285,7 +285,7 @@ static void *handler(void *arg)
 
 	for (;;) {
 		struct uffd_msg msg;
-		uintptr_t a, touch = 0;
+		uintptr_t a, touch;
 		int R, err;
 		size_t k;
 
@@ -319,6 +319,13 @@ static void *handler(void *arg)
 			struct uffdio_range w = { a, PS };
 
 			touch = move_run(r, k, 1, !R, &rs);
+			/*
+			 * Touch the refused page before mu is dropped: after
+			 * that the mover may take it away from !R, and a
+			 * missing fault of this thread would wait for itself.
+			 */
+			if (touch)
+				unshare_touch(r, touch);
 			ioctl(r->uffd, UFFDIO_WAKE, &w);
 		} else {
 			static char zero[PS] __attribute__((aligned(4096)));
@@ -336,9 +343,6 @@ static void *handler(void *arg)
 			}
 		}
 		pthread_mutex_unlock(&r->mu);
-		/* the woken thread faults again, and then the page moves */
-		if (touch)
-			unshare_touch(r, touch);
 	}
 	return NULL;
 }
