@@ -91,6 +91,7 @@
 
 #define PAGE		4096UL
 #define HPAGE		(2UL << 20)
+#define PAGES_PER_HPAGE	(HPAGE / PAGE)
 #define OBJ_SIZE	128
 #define OBJS_PER_PAGE	((unsigned)(PAGE / OBJ_SIZE))
 #define NPAYLOAD	13
@@ -142,6 +143,7 @@ static uint8_t *page_nlive;	/* live objects per from-space page */
 static uint32_t *fwd;		/* from page -> to page, UINT32_MAX if dead */
 static uint32_t *to_src;	/* to page -> from page */
 static uint32_t *to_run;	/* to page -> length of its live run, in pages */
+static uint32_t *thp_live;	/* 2 MiB block of from-space -> its live pages */
 static uint32_t *live_ids;	/* all live object ids */
 
 static uint64_t now_ns(void)
@@ -244,8 +246,9 @@ static void allocate_and_die(void)
 	fwd = malloc(npages * sizeof(*fwd));
 	to_src = malloc(npages * sizeof(*to_src));
 	to_run = malloc(npages * sizeof(*to_run));
+	thp_live = calloc(npages / PAGES_PER_HPAGE + 1, sizeof(*thp_live));
 	live_ids = malloc(nobjs * sizeof(*live_ids));
-	if (!obj_live || !page_nlive || !fwd || !to_src || !to_run || !live_ids)
+	if (!obj_live || !page_nlive || !fwd || !to_src || !to_run || !thp_live || !live_ids)
 		die("out of memory");
 	for (size_t p = 0; p < npages; p++) {
 		double mean = live ? mean_live : mean_dead;
@@ -269,6 +272,7 @@ static void allocate_and_die(void)
 static void mark(void)
 {
 	nlive_pages = nlive_objs = nruns = 0;
+	memset(thp_live, 0, (npages / PAGES_PER_HPAGE + 1) * sizeof(*thp_live));
 	for (size_t p = 0; p < npages; p++) {
 		unsigned n = 0;
 
@@ -286,6 +290,7 @@ static void mark(void)
 			nruns++;
 		fwd[p] = (uint32_t)nlive_pages;
 		to_src[nlive_pages++] = (uint32_t)p;
+		thp_live[p / PAGES_PER_HPAGE]++;
 	}
 	/* run length of every to-space page */
 	for (size_t t = 0, start = 0; t < nlive_pages; t++) {
@@ -380,21 +385,31 @@ static int reset_hwm(void)
 	return ok;
 }
 
-/* How the collector fills to_page: in --mixed, by the length of its run. */
+/*
+ * How the collector fills to_page: in --mixed, by the length of its run.  On
+ * a THP heap a page of a from-space THP that is less than half live is
+ * copied whatever its run: moving any of it splits the THP, which costs more
+ * than copying the few live pages, and the whole THP goes at release with
+ * one PMD zap.
+ */
 static enum method page_method(struct run *r, uint32_t to_page)
 {
 	if (r->method != M_MIXED)
 		return r->method;
+	if (opt.thp && thp_live[to_src[to_page] / PAGES_PER_HPAGE] < PAGES_PER_HPAGE / 2)
+		return M_COPY;
 	return to_run[to_page] >= opt.crossover ? M_MOVE : M_COPY;
 }
 
-/* How the handler fills one faulting page: in --mixed, a one-page fill is a
- * run of one page, so it is copied unless the crossover is 1. */
-static enum method fault_method(struct run *r)
+/*
+ * How the handler fills one faulting page: in --mixed, as the collector fills
+ * the run it lies in.  Copying one page of a long run would leave its source
+ * behind (a second copy until release) and still cut the collector's MOVE of
+ * that run in two at the -EEXIST.
+ */
+static enum method fault_method(struct run *r, uint32_t to_page)
 {
-	if (r->method != M_MIXED)
-		return r->method;
-	return opt.crossover <= 1 ? M_MOVE : M_COPY;
+	return page_method(r, to_page);
 }
 
 /*
@@ -550,7 +565,7 @@ static void *handler_main(void *arg)
 			}
 			r->faults++;
 			tp = (uint32_t)((addr - (uintptr_t)r->to) / PAGE);
-			m = fault_method(r);
+			m = fault_method(r, tp);
 			/* one page, woken by the ioctl itself */
 			err = fill(r, m, (char *)addr, r->from + (size_t)to_src[tp] * PAGE, PAGE, 0,
 				   &ioctls, &eexist, &r->h_retries);
@@ -1259,7 +1274,9 @@ int main(int argc, char **argv)
 	       opt.repeat > 1 ? "s (medians)" : "");
 	printf("# crossover %u pages: %zu runs with %zu pages (%.1f%% of the live pages) are at least that long%s\n",
 	       opt.crossover, long_runs, long_pages, 100.0 * (double)long_pages / (double)nlive_pages,
-	       opt.methods & (1 << M_MIXED) ? "; mixed moves them and copies the rest" : "");
+	       !(opt.methods & (1 << M_MIXED)) ? "" : opt.thp ?
+	       "; mixed moves those of THPs at least half live and copies the rest" :
+	       "; mixed moves them and copies the rest");
 	if (opt.allocator) {
 		pthread_t th;
 
