@@ -402,17 +402,6 @@ static enum method page_method(struct run *r, uint32_t to_page)
 }
 
 /*
- * How the handler fills one faulting page: in --mixed, as the collector fills
- * the run it lies in.  Copying one page of a long run would leave its source
- * behind (a second copy until release) and still cut the collector's MOVE of
- * that run in two at the -EEXIST.
- */
-static enum method fault_method(struct run *r, uint32_t to_page)
-{
-	return page_method(r, to_page);
-}
-
-/*
  * Fill [dst, dst+len) from [src, src+len) with UFFDIO_MOVE or UFFDIO_COPY.
  * A page that is already populated (-EEXIST: the other thread won the race)
  * is skipped.  Returns 0 or -errno.
@@ -565,7 +554,13 @@ static void *handler_main(void *arg)
 			}
 			r->faults++;
 			tp = (uint32_t)((addr - (uintptr_t)r->to) / PAGE);
-			m = fault_method(r, tp);
+			/*
+			 * As the collector fills the page's run: copying one
+			 * page of a long run in --mixed would leave its source
+			 * behind until release, and the collector's MOVE of the
+			 * run is cut in two at the -EEXIST either way.
+			 */
+			m = page_method(r, tp);
 			/* one page, woken by the ioctl itself */
 			err = fill(r, m, (char *)addr, r->from + (size_t)to_src[tp] * PAGE, PAGE, 0,
 				   &ioctls, &eexist, &r->h_retries);

@@ -160,7 +160,7 @@ static void pm_check(struct race *r, size_t i, size_t cnt, int R, size_t done,
 
 /*
  * Move slots [i, i+cnt) from side R to the other side; mu held.  Returns
- * the src address of a busy page to touch (unshare) after unlocking, or 0.
+ * the src address of a busy page to touch (unshare_touch()), or 0.
  */
 static uintptr_t move_run(struct race *r, size_t i, size_t cnt, int R,
 			  uint64_t *rs)
@@ -285,7 +285,7 @@ static void *handler(void *arg)
 
 	for (;;) {
 		struct uffd_msg msg;
-		uintptr_t a, touch;
+		uintptr_t a;
 		int R, err;
 		size_t k;
 
@@ -317,8 +317,8 @@ static void *handler(void *arg)
 		if (r->where[k] != R) {
 			/* move_run may use DONTWAKE: always wake explicitly */
 			struct uffdio_range w = { a, PS };
+			uintptr_t touch = move_run(r, k, 1, !R, &rs);
 
-			touch = move_run(r, k, 1, !R, &rs);
 			/*
 			 * Touch the refused page before mu is dropped: after
 			 * that the mover may take it away from !R, and a
