@@ -13,6 +13,7 @@ ver=$(echo "$rel" | grep -oE '^[0-9]+\.[0-9]+')
 # crossover), long live runs, and THPs; each method 9 times, interleaved,
 # medians: with 3 the wall times of one heap still spread 2-3x here.
 runs=('--mixed' '--mixed --mean-run 32' '--mixed --live 0.8 --mean-run 64' '--mixed --thp on')
+repeat=9
 
 echo "=== native, host kernel $ver ($rel) ==="
 out=$(mktemp)
@@ -27,10 +28,10 @@ fi
 fail=0
 for args in "${runs[@]}"; do
 	echo
-	echo "--- gc-compact $args --repeat 9 (loadavg $(cut -d' ' -f1-3 /proc/loadavg))"
+	echo "--- gc-compact $args --repeat $repeat (loadavg $(cut -d' ' -f1-3 /proc/loadavg))"
 	rc=0
 	# shellcheck disable=SC2086 # word splitting of args is intended
-	"$bin" $args --repeat 9 >"$out" 2>&1 || rc=$?
+	"$bin" $args --repeat "$repeat" >"$out" 2>&1 || rc=$?
 	grep -vE '^(ok|not ok) [0-9]+ |^TAP version|^1\.\.|^# Totals' "$out" | sed 's/^# //'
 	[ "$rc" = 0 ] || { echo "gc-compact $args: exit status $rc" >&2; fail=1; }
 done
