@@ -386,8 +386,8 @@ static int reset_hwm(void)
 	return ok;
 }
 
-/* The allocator's CPU: the last one, if there is more than one. */
-static int allocator_cpu(void)
+/* The last CPU, where the allocator runs; -1 if there is only one. */
+static int last_cpu(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -409,7 +409,7 @@ static void pin_cpus(int first, int last)
 
 static void allocator_pin(void)
 {
-	pin_cpus(allocator_cpu(), allocator_cpu());
+	pin_cpus(last_cpu(), last_cpu());
 }
 
 /*
@@ -422,15 +422,15 @@ static void allocator_pin(void)
  */
 static void collector_pin(void)
 {
-	if (opt.pin && allocator_cpu() > 0)
+	if (opt.pin && last_cpu() > 0)
 		pin_cpus(0, 0);
 }
 
 /* the mutators and the handler */
 static void mutator_pin(void)
 {
-	if (opt.pin && allocator_cpu() > 0)
-		pin_cpus(1, allocator_cpu());
+	if (opt.pin && last_cpu() > 0)
+		pin_cpus(1, last_cpu());
 }
 
 /*
@@ -1323,14 +1323,14 @@ int main(int argc, char **argv)
 		pthread_join(th, NULL);
 		lat_stats(&alone);
 	}
-	if (allocator_cpu() < 0)
+	if (last_cpu() < 0)
 		printf("# one CPU: no thread pinned\n");
 	else if (opt.pin)
 		printf("# pinned: collector on CPU 0, mutators and handler on CPUs 1..%d, allocator on CPU %d\n",
-		       allocator_cpu(), allocator_cpu());
+		       last_cpu(), last_cpu());
 	else
 		printf("# not pinned (--pin off): allocator on CPU %d, the other threads where the scheduler puts them\n",
-		       allocator_cpu());
+		       last_cpu());
 
 	for (int i = 0; i < opt.repeat; i++)
 		for (int m = 0; m < M_NR; m++)
