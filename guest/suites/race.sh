@@ -19,7 +19,7 @@ fi
 
 tot_n=0 tot_secs=0 tot_calls=0 tot_moved=0 tot_verified=0
 start=$(cut -d. -f1 /proc/uptime)
-all="fork unmap mprotect dontneed pageout migrate thp pin splice odirect ksm faults multi"
+all="fork unmap mprotect dontneed pageout migrate thp pin splice odirect ksm faults multi torn"
 for t in $(echo "${RACE_TESTS:-$all}" | tr , ' '); do
 	run_prog "uffd-race $t" uffd-race "$t" -t "$secs"
 	# "# summary T: seconds=S MOVE_calls=C pages_moved=M pages_verified=V result=R"

@@ -25,6 +25,6 @@ $(GUEST_BIN)/uffd-%: tests/race/uffd-%.c tests/race/common.h $(wildcard $(UAPI_I
 race-bins: $(RACE_BINS)
 
 race-host: $(RACE_BINS)
-	@for t in fork unmap mprotect dontneed pageout migrate thp pin splice odirect ksm faults multi; do \
+	@for t in fork unmap mprotect dontneed pageout migrate thp pin splice odirect ksm faults multi torn; do \
 		$(GUEST_BIN)/uffd-race $$t $(RACE_HOST_FLAGS) || exit 1; done
 	@if [ -x $(GUEST_BIN)/uffd-fuzz ]; then $(GUEST_BIN)/uffd-fuzz -t 5; fi

@@ -29,7 +29,7 @@
  * Usage: uffd-race TEST [-t seconds] [-i max_mover_iterations] [-n pages]
  *                       [-s seed]
  * TEST: fork unmap mprotect dontneed pageout migrate thp pin splice odirect
- *       ksm faults multi
+ *       ksm faults multi torn
  * Prints TAP ("ok 1 TEST") and figures as "# ..." lines, the last one
  * "# summary TEST: seconds= MOVE_calls= pages_moved= pages_verified=
  * result="; exit 0 pass, 1 fail, 4 skip.
@@ -52,6 +52,9 @@ struct race {
 	pthread_mutex_t mu;
 	volatile int stop;
 	int holes, allow_enoent, allow_einval, unshare_busy, thp;
+	/* torn: -EBUSY is wrong, as no page is ever shared, pinned or swapped */
+	int no_busy;
+	unsigned long busy;
 	double t_end;
 	unsigned long max_iters;
 	uint64_t seed;
@@ -1052,7 +1055,16 @@ static void ksm_restore(void)
 	}
 }
 
-/* ---- the multi-mover test ---- */
+/*
+ * ---- the multi-mover tests ----
+ *
+ * multi: three movers move random runs of slots between A and B, each in
+ * a random direction, so that one reads as a source the PTEs another is
+ * installing.  torn: the same, and -EBUSY is a failure: every page is
+ * small, exclusive, unpinned and never swapped out.  It catches a src PTE
+ * read without its lock that pairs the halves of two different PTEs
+ * (32-bit x86 with PAE: two loads) into a swap entry that never existed.
+ */
 
 static void *multi_mover(void *arg)
 {
@@ -1077,8 +1089,10 @@ static void *multi_mover(void *arg)
 		for (size_t i = 0; i < moved / PS; i++)
 			__atomic_add_fetch(&r->net[s + i], dir ? -1 : 1,
 					   __ATOMIC_SEQ_CST);
-		if (err && err != EEXIST && err != ENOENT && err != EAGAIN &&
-		    err != EBUSY)
+		if (err == EBUSY && r->no_busy)
+			__atomic_add_fetch(&r->busy, 1, __ATOMIC_RELAXED);
+		else if (err && err != EEXIST && err != ENOENT && err != EAGAIN &&
+			 err != EBUSY)
 			fail(r, "multi: MOVE %zu+%zu from %c: %s", s, l, "AB"[dir],
 			     strerror(err));
 	}
@@ -1120,7 +1134,7 @@ static void on_alarm(int sig)
 static void usage(void)
 {
 	fprintf(stderr, "usage: uffd-race fork|unmap|mprotect|dontneed|pageout|"
-		"migrate|thp|pin|splice|odirect|ksm|faults|multi [-t sec] [-i iters] "
+		"migrate|thp|pin|splice|odirect|ksm|faults|multi|torn [-t sec] [-i iters] "
 		"[-n pages] [-s seed]\n");
 	exit(2);
 }
@@ -1153,6 +1167,9 @@ int main(int argc, char **argv)
 		default: usage();
 		}
 	}
+	/* torn: one page table per region, so that movers meet often */
+	if (!strcmp(t, "torn") && r->n == 2048)
+		r->n = 512;
 	r->n = (r->n + 511) / 512 * 512;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (getenv("RACE_TRACE"))
@@ -1277,6 +1294,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(t, "faults")) {
 		thr_start(&th[nth++], accessor, r);
 		thr_start(&th[nth++], accessor, r);
+	} else if (!strcmp(t, "torn")) {
+		r->no_busy = 1;
 	} else if (strcmp(t, "multi")) {
 		usage();
 	}
@@ -1288,7 +1307,7 @@ int main(int argc, char **argv)
 
 	t0 = now_s();
 	r->t_end = t0 + secs;
-	if (!strcmp(t, "multi")) {
+	if (!strcmp(t, "multi") || !strcmp(t, "torn")) {
 		run_multi(r);
 	} else {
 		uint64_t rs = rnd_seed(r->seed, 0);
@@ -1365,6 +1384,12 @@ int main(int argc, char **argv)
 	printf("# slowest mover MOVE call: %.1f ms\n", r->max_call_s * 1e3);
 	if (r->T)
 		printf("# KSM pages_sharing max seen: %lu\n", r->ksm_max);
+	if (r->no_busy) {
+		printf("# -EBUSY on pages never shared, pinned or swapped: %lu\n",
+		       r->busy);
+		if (r->busy)
+			fail(r, "%lu moves failed with -EBUSY", r->busy);
+	}
 	errstat_print("MOVE results", &r->es);
 	printf("# smaps_rollup Anonymous: %ld kB -> %ld kB, Swap: %ld kB -> %ld kB\n",
 	       base_anon, anon, base_swap, swap);
