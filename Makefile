@@ -8,6 +8,8 @@
 #   make export         write the tree's commits back to patches/
 #   make rebuild-tree   throw the tree away and re-apply patches/
 #   make kernel / kernel-debug / initramfs / shell / bench / profile
+#   make art-host       the ART-faithful UFFDIO_MOVE client on the build host
+#                       (tests/art/art.mk; the guest suite art runs it)
 
 BUILD ?= $(CURDIR)/build
 export BUILD
@@ -66,7 +68,7 @@ kernel-debug:
 selftests:
 	scripts/build-selftests.sh
 
--include example/example.mk bench/bench.mk tests/race/race.mk
+-include example/example.mk bench/bench.mk tests/race/race.mk tests/art/art.mk
 
 $(GUEST_BINS): | selftests
 
@@ -87,7 +89,8 @@ shell: initramfs
 		-append "console=ttyS0 panic=-1 uffd.suite=shell"
 
 clean:
-	rm -rf $(BUILD)/obj-* $(BUILD)/initramfs* $(BUILD)/guest-bin* $(BUILD)/uapi* $(BUILD)/logs
+	rm -rf $(BUILD)/obj-* $(BUILD)/initramfs* $(BUILD)/guest-bin* $(BUILD)/host-bin \
+		$(BUILD)/uapi* $(BUILD)/logs
 
 $(GUEST_BZIMAGE):
 	scripts/build-kernel.sh guest

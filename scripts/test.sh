@@ -56,9 +56,10 @@ step "guest programs and initramfs"
 make -s -C "$top" initramfs || record fail "guest programs and initramfs"
 
 # Suites per kernel: the normal guest also runs the example; the debug
-# kernel runs everything that checks the kernel.
-GUEST_SUITES=${GUEST_SUITES:-selftests example}
-DEBUG_SUITES=${DEBUG_SUITES:-selftests race fuzz faultinj pressure}
+# kernel runs everything that checks the kernel.  Every kernel runs art
+# (Android ART's use of UFFDIO_MOVE, which must choose MOVE on the series).
+GUEST_SUITES=${GUEST_SUITES:-selftests example art}
+DEBUG_SUITES=${DEBUG_SUITES:-selftests race fuzz faultinj pressure art}
 # The pressure suite moves more than the guest's RAM: boot it small.
 suite_mem() { if [ "$1" = pressure ]; then echo "${PRESSURE_GUEST_MEM:-256M}"; else echo "${GUEST_MEM:-2G}"; fi; }
 for suite in $GUEST_SUITES; do
@@ -76,7 +77,7 @@ fi
 # with PAE and page tables in highmem (HIGHPTE), cross-built, each kernel
 # with its suites.  On the arm64 debug kernel the race scenarios run 6 s
 # each (RACE_SECS), not 20: x86_64's debug kernel runs them at length.
-ARCH_RUNS=${ARCH_RUNS:-"arm64:selftests,example arm64-debug:selftests,race i386:selftests,race"}
+ARCH_RUNS=${ARCH_RUNS:-"arm64:selftests,example,art arm64-debug:selftests,race,art i386:selftests,race,art"}
 declare -A initramfs_built
 for run in $ARCH_RUNS; do
 	flavour=${run%%:*}
