@@ -9,7 +9,8 @@
 #                       then bench-process
 #   make bench-ref      the reference kernel alone (pipeline check)
 #   make bench-host     both benchmarks natively on the build host:
-#                       build/bench/host/ (bench-crossover-host: crossover only)
+#                       build/bench/host/ (bench-crossover-host: crossover only,
+#                       bench-move-host: uffd-move-bench only)
 #   make bench-process  the process around the move (uffd-process-bench),
 #                       both kernels: build/procbench/{table.txt,latency.png}
 #   make bench-process-host   the same natively on the build host
@@ -17,6 +18,12 @@
 # BENCH_FLAGS is passed to bench/run-bench.sh: -q quick matrix, -n RUNS boots
 # per kernel (median), -d deterministic (-icount shift=0,sleep=off),
 # -a bench.only=crossover (or =matrix) runs one of the two benchmarks.
+# BENCH_CASES (bench, bench-ref, bench-host) picks the cases, comma-separated:
+# matrix (uffd-move-bench's size and request sweeps), art (its ART hot path:
+# per page, write a compaction-buffer page, 1-page MOVE from it against
+# 1-page COPY), crossover (uffd-crossover).  Default: all, and `make bench`
+# then runs bench-process too; e.g. `make bench BENCH_CASES=art BENCH_FLAGS=-d`
+# runs only the ART hot path on both kernels.
 BUILD ?= build
 GUEST_BIN ?= $(BUILD)/guest-bin
 UAPI_INC ?= $(BUILD)/uapi/include
@@ -29,8 +36,16 @@ BENCH_OUT ?= $(BUILD)/bench
 BENCH_FLAGS ?=
 BENCH_SUITE_ARG ?= suite=bench
 OURS_LABEL ?= 6.1.192+move
-REF_LABEL ?= 6.12.117
+REF_LABEL ?= 6.12.118
 UFFD_BENCH_FLAGS = $(USER_CFLAGS) -Wall -Wextra -Werror -static -pthread -isystem $(UAPI_INC)
+BENCH_CASES ?=
+BENCH_COMMA := ,
+BENCH_EMPTY :=
+BENCH_SPACE := $(BENCH_EMPTY) $(BENCH_EMPTY)
+bench_cases = $(if $(BENCH_CASES),$(subst $(BENCH_COMMA),$(BENCH_SPACE),$(BENCH_CASES)),matrix art crossover)
+# uffd-move-bench --cases: its part of BENCH_CASES (empty: it does not run)
+bench_mb_cases = $(subst $(BENCH_SPACE),$(BENCH_COMMA),$(strip $(filter matrix art,$(bench_cases))))
+BENCH_CASES_FLAG = $(if $(BENCH_CASES),-c $(BENCH_CASES))
 
 GUEST_BINS += $(GUEST_BIN)/uffd-move-bench $(GUEST_BIN)/uffd-process-bench
 
@@ -52,16 +67,16 @@ $(GUEST_BIN)/uffd-crossover: bench/uffd-crossover.c $(wildcard $(UAPI_INC)/linux
 BENCH_REPORT = if [ "$$(wc -l <$(BENCH_OUT)/raw.csv)" -gt 1 ]; then bench/report.py $(BENCH_OUT)/raw.csv $(BENCH_OUT) $(1); fi; \
 	if [ "$$(wc -l <$(BENCH_OUT)/crossover-raw.csv)" -gt 1 ]; then bench/crossover.py $(BENCH_OUT)/crossover-raw.csv $(BENCH_OUT) wall; fi
 
-.PHONY: ref-kernel bench bench-ref bench-host bench-crossover-host bench-process \
-	bench-process-host
+.PHONY: ref-kernel bench bench-ref bench-host bench-crossover-host bench-move-host \
+	bench-process bench-process-host
 ref-kernel:
 	scripts/build-ref-kernel.sh
 
 bench: $(GUEST_BIN)/uffd-move-bench $(GUEST_BIN)/uffd-crossover ref-kernel $(GUEST_BZIMAGE) $(INITRAMFS)
 	BENCH_SUITE_ARG='$(BENCH_SUITE_ARG)' bench/run-bench.sh -i $(INITRAMFS) -o $(BENCH_OUT) $(BENCH_FLAGS) \
-		$(OURS_LABEL)=$(GUEST_BZIMAGE) $(REF_LABEL)=$(REF_BZIMAGE)
+		$(BENCH_CASES_FLAG) $(OURS_LABEL)=$(GUEST_BZIMAGE) $(REF_LABEL)=$(REF_BZIMAGE)
 	$(call BENCH_REPORT,$(OURS_LABEL) $(REF_LABEL))
-	$(MAKE) bench-process
+	$(if $(BENCH_CASES),,$(MAKE) bench-process)
 
 # The process around the move (uffd-process-bench): victims' latency and
 # MOVE throughput on both kernels, one run each per round, medians of
@@ -77,7 +92,7 @@ bench-process-host: $(GUEST_BIN)/uffd-process-bench
 
 bench-ref: $(GUEST_BIN)/uffd-move-bench $(GUEST_BIN)/uffd-crossover ref-kernel $(INITRAMFS)
 	BENCH_SUITE_ARG='$(BENCH_SUITE_ARG)' bench/run-bench.sh -i $(INITRAMFS) -o $(BENCH_OUT) $(BENCH_FLAGS) \
-		$(REF_LABEL)=$(REF_BZIMAGE)
+		$(BENCH_CASES_FLAG) $(REF_LABEL)=$(REF_BZIMAGE)
 	$(call BENCH_REPORT,$(REF_LABEL))
 
 # The crossover natively: the host is shared, so the load average is logged
@@ -88,9 +103,14 @@ bench-crossover-host: $(GUEST_BIN)/uffd-crossover
 	bench/crossover-host.sh $(GUEST_BIN)/uffd-crossover $(BENCH_OUT)/host
 	bench/crossover.py $(BENCH_OUT)/host/crossover-raw.csv $(BENCH_OUT)/host cpu
 
-bench-host: bench-crossover-host $(GUEST_BIN)/uffd-move-bench
+bench-host: $(if $(filter crossover,$(bench_cases)),bench-crossover-host) \
+	$(if $(bench_mb_cases),bench-move-host)
+
+# uffd-move-bench natively (the cases of BENCH_CASES it has): build/bench/host/
+bench-move-host: $(GUEST_BIN)/uffd-move-bench
 	@mkdir -p $(BENCH_OUT)/host
-	$(GUEST_BIN)/uffd-move-bench $(if $(filter -q,$(BENCH_FLAGS)),--quick) -k host-$$(uname -r) | \
+	$(GUEST_BIN)/uffd-move-bench $(if $(filter -q,$(BENCH_FLAGS)),--quick) --cases $(or $(bench_mb_cases),matrix$(BENCH_COMMA)art) \
+		-k host-$$(uname -r) | \
 		awk -F, 'NR == 1 { print "kernel,method,pages,size,request,threads,median_ns,per_page_ns,throughput_MiBps,run" } \
 			/^[^#]/ && $$1 != "kernel" { print $$0 ",1" }' >$(BENCH_OUT)/host/raw.csv
 	bench/report.py $(BENCH_OUT)/host/raw.csv $(BENCH_OUT)/host host-$$(uname -r)

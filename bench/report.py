@@ -7,10 +7,15 @@ usage: bench/report.py RAW_CSV OUT_DIR OURS_LABEL [REF_LABEL]
 results.csv: one line per (kernel, method, pages, size, request, threads),
 the median over boots of the per-boot medians.
 table.txt: per-page cost and throughput of every row for each kernel, and
-ours/ref time ratios (> 1: ours is slower).
+ours/ref time ratios (> 1: ours is slower); then the ART hot path (methods
+art-move and art-copy: per page, write a compaction-buffer page and MOVE or
+COPY it into the next page of a uffd to-space) with its MOVE/COPY ratio per
+kernel.
 throughput.png: request sweep (the region size with the most request sizes),
 one panel for 4 KiB pages and one for THP; mremap rows of the same size are
-drawn as flat lines (they move the whole region at once).
+drawn as flat lines (they move the whole region at once).  With ART rows, a
+panel of their ns per page, per kernel.  Either part may be absent
+(uffd-move-bench --cases).
 """
 import csv
 import statistics
@@ -20,7 +25,10 @@ from collections import defaultdict
 
 FIELDS = ["kernel", "method", "pages", "size", "request", "threads",
           "median_ns", "per_page_ns", "throughput_MiBps"]
-METHODS = ["move", "copy", "mremap-pmd", "mremap-pte"]
+METHODS = ["move", "copy", "mremap-pmd", "mremap-pte", "art-move", "art-copy"]
+# The ART hot-path rows: their own section of the table and panel of the plot.
+ART = {"art-move": "ART hot path: 1-page MOVE from a buffer",
+       "art-copy": "ART hot path: 1-page COPY from a buffer"}
 
 
 def human(n):
@@ -60,17 +68,19 @@ def main():
             med, pp, tp, _ = res[key]
             f.write(",".join(map(str, key)) + f",{med:.0f},{pp:.1f},{tp:.1f}\n")
 
-    rows = sorted({k[1:] for k in res}, key=lambda k: (k[1], k[4], METHODS.index(k[0]), k[2], k[3]))
+    rows = sorted({k[1:] for k in res if k[1] not in ART},
+                  key=lambda k: (k[1], k[4], METHODS.index(k[0]), k[2], k[3]))
     lines = []
-    hdr = f"{'method':<11}{'pages':<6}{'size':>6}{'req':>6}{'thr':>4}"
-    for k in kernels:
-        hdr += f" | {k[:21]:>21}"
-    if ref:
-        hdr += " | ours/ref"
-    lines.append(hdr)
-    lines.append(f"{'':<33}" + "".join(f" | {'ns/page':>9} {'MiB/s':>11}" for _ in kernels)
-                 + (" |  time" if ref else ""))
-    lines.append("-" * len(hdr))
+    if rows:
+        hdr = f"{'method':<11}{'pages':<6}{'size':>6}{'req':>6}{'thr':>4}"
+        for k in kernels:
+            hdr += f" | {k[:21]:>21}"
+        if ref:
+            hdr += " | ours/ref"
+        lines.append(hdr)
+        lines.append(f"{'':<33}" + "".join(f" | {'ns/page':>9} {'MiB/s':>11}" for _ in kernels)
+                     + (" |  time" if ref else ""))
+        lines.append("-" * len(hdr))
     for m, pages, size, req, thr in rows:
         line = f"{m:<11}{pages:<6}{human(size):>6}{human(req):>6}{thr:>4}"
         vals = []
@@ -81,6 +91,7 @@ def main():
         if ref:
             line += f" | {vals[0][0] / vals[1][0]:>5.2f}" if all(vals) else " |     -"
         lines.append(line)
+    lines += art_table(res, kernels, ref, bool(rows))
     nboots = sorted({v[3] for v in res.values()})
     lines.append("")
     lines.append(f"ns/page: median time / (size / 4 KiB); medians over {'/'.join(map(str, nboots))} boot(s).")
@@ -93,20 +104,63 @@ def main():
     plot(res, kernels, out)
 
 
+def art_rows(res, kernels):
+    """{(kernel, method): value} of the ART hot-path rows, and their to-space size."""
+    got = {(k[0], k[1]): v for k, v in res.items() if k[1] in ART and k[0] in kernels}
+    sizes = {k[3] for k in res if k[1] in ART}
+    return got, (max(sizes) if sizes else 0)
+
+
+def art_table(res, kernels, ref, gap):
+    """The ART hot-path section of table.txt: ns/page and MiB/s of MOVE and
+    COPY per kernel, ours/ref, and MOVE/COPY per kernel."""
+    got, size = art_rows(res, kernels)
+    if not got:
+        return []
+    w = 41
+    lines = [""] if gap else []
+    lines.append(f"ART hot path: per 4 KiB page, write a compaction-buffer page, then move it "
+                 f"into the next page of a {human(size)} uffd (MISSING) to-space")
+    lines.append("(MOVE: the write faults a fresh page into the buffer the previous move emptied; "
+                 "COPY: the buffer stays populated)")
+    hdr = f"{'case':<{w}}" + "".join(f" | {k[:21]:>21}" for k in kernels) + (" | ours/ref" if ref else "")
+    lines.append(hdr)
+    lines.append(f"{'':<{w}}" + "".join(f" | {'ns/page':>9} {'MiB/s':>11}" for _ in kernels)
+                 + (" |  time" if ref else ""))
+    lines.append("-" * len(hdr))
+    for m, label in ART.items():
+        line = f"{label:<{w}}"
+        vals = [got.get((k, m)) for k in kernels]
+        for v in vals:
+            line += f" | {v[1]:>9.1f} {v[2]:>11.1f}" if v else f" | {'-':>9} {'-':>11}"
+        if ref:
+            line += f" | {vals[0][0] / vals[1][0]:>5.2f}" if all(vals) else " |     -"
+        lines.append(line)
+    line = f"{'ART hot path: MOVE/COPY time':<{w}}"
+    for k in kernels:
+        mv, cp = got.get((k, "art-move")), got.get((k, "art-copy"))
+        line += f" | {mv[0] / cp[0]:>9.2f} {'':>11}" if mv and cp else f" | {'-':>9} {'':>11}"
+    lines.append(line + (" |" if ref else ""))
+    lines.append("MOVE/COPY: art-move time / art-copy time on that kernel (< 1: MOVE faster).")
+    return lines
+
+
 def plot(res, kernels, out):
     # the request sweep: the (size) with the most distinct move requests
     per_size = defaultdict(set)
     for k in res:
         if k[1] in ("move", "copy"):
             per_size[k[3]].add(k[4])
-    size = max(per_size, key=lambda s: (len(per_size[s]), s))
-    reqs = sorted(per_size[size])
+    size = max(per_size, key=lambda s: (len(per_size[s]), s)) if per_size else 0
+    reqs = sorted(per_size[size]) if per_size else []
     blocks, panels = [], {}
     colors = {"move": "#1f77b4", "copy": "#d62728", "mremap-pmd": "#2ca02c", "mremap-pte": "#9467bd"}
     for pages in ("4k", "thp"):
         cmds = []
         for ki, kern in enumerate(kernels):
             for m in METHODS:
+                if m in ART:
+                    continue
                 for thr in (1, 2):
                     if m.startswith("mremap"):
                         v = res.get((kern, m, pages, size, size, 1))
@@ -126,24 +180,60 @@ def plot(res, kernels, out):
                     cmds.append(f"${name} using 1:2 with linespoints lw 2 pt {pt} ps 0.8 dt {dt} "
                                 f"lc rgb '{colors[m]}' title '{title}'")
         panels[pages] = cmds
+    art, art_size = art_rows(res, kernels)
+    npanels = (2 if reqs else 0) + (1 if art else 0)
+    width = 650 * npanels + 200
+    if reqs:
+        title = (f"Moving a populated {human(size)} anonymous region, median of repeats "
+                 "(" + kernels[0] + ": solid 1 thread, dashed 2"
+                 + ("; " + kernels[1] + ": dotted 1 thread, dash-dot 2" if len(kernels) > 1 else "") + ")")
+    else:
+        title = "ART hot path, median of repeats"
     script = [
-        "set terminal pngcairo size 1500,650 font 'DejaVu Sans,10'" if has_cairo() else "set terminal png size 1500,650",
+        f"set terminal pngcairo size {width},650 font 'DejaVu Sans,10'" if has_cairo() else f"set terminal png size {width},650",
         f"set output '{out}/throughput.png'",
         *blocks,
-        "set logscale xy", "set grid",
-        "set xlabel 'request size (bytes per ioctl)'", "set ylabel 'throughput (MiB/s)'",
-        "set key outside bottom center horizontal maxrows 4 font ',8'",
-        "set xtics (" + ",".join(f"'{human(r)}' {r / 1024:g}" for r in reqs) + ")",
-        f"set multiplot layout 1,2 title 'Moving a populated {human(size)} anonymous region, median of repeats "
-        "(" + kernels[0] + ": solid 1 thread, dashed 2" + ("; " + kernels[1] + ": dotted 1 thread, dash-dot 2" if len(kernels) > 1 else "") + ")'",
+        f"set multiplot layout 1,{npanels} title '{title}'",
     ]
-    for pages, title in (("4k", "4 KiB pages"), ("thp", "THP (2 MiB)")):
-        script.append(f"set title '{title}'")
-        script.append("plot " + ", \\\n  ".join(panels[pages]) if panels[pages] else "plot 1/0 notitle")
+    if reqs:
+        script += [
+            "set logscale xy", "set grid",
+            "set xlabel 'request size (bytes per ioctl)'", "set ylabel 'throughput (MiB/s)'",
+            "set key outside bottom center horizontal maxrows 4 font ',8'",
+            "set xtics (" + ",".join(f"'{human(r)}' {r / 1024:g}" for r in reqs) + ")",
+        ]
+        for pages, title in (("4k", "4 KiB pages"), ("thp", "THP (2 MiB)")):
+            script.append(f"set title '{title}'")
+            script.append("plot " + ", \\\n  ".join(panels[pages]) if panels[pages] else "plot 1/0 notitle")
+    if art:
+        script += art_panel(art, art_size, kernels, colors)
     script.append("unset multiplot")
     with open(f"{out}/throughput.gp", "w") as f:
         f.write("\n".join(script) + "\n")
     subprocess.run(["gnuplot", f"{out}/throughput.gp"], check=True)
+
+
+def art_panel(art, size, kernels, colors):
+    """gnuplot lines for the ART hot-path panel: clustered bars of ns per
+    page, one cluster per kernel, MOVE and COPY side by side, values on top."""
+    data = "\n".join(
+        f"\"{k}\" " + " ".join(f"{art[(k, m)][1]:.1f}" if (k, m) in art else "NaN" for m in ART)
+        for k in kernels)
+    top = max(v[1] for v in art.values())
+    return [
+        f"$art << EOD\n{data}\nEOD",
+        "unset logscale", "set grid ytics", "unset xtics", "set xtics nomirror scale 0",
+        "set xlabel 'kernel'", "set ylabel 'ns per 4 KiB page (lower is better)'",
+        f"set yrange [0:{top * 1.2:.1f}]", f"set xrange [-0.5:{len(kernels) - 0.5}]",
+        f"set title 'ART hot path: per page, write a buffer page, then 1-page MOVE or COPY into a {human(size)} to-space'",
+        "set style data histograms", "set style histogram clustered gap 1",
+        "set style fill solid 0.8 border -1", "set boxwidth 0.9",
+        "set key inside top left vertical font ',9'",
+        f"plot $art using 2:xtic(1) lc rgb '{colors['move']}' title '{ART['art-move']}', "
+        f"'' using 3 lc rgb '{colors['copy']}' title '{ART['art-copy']}', "
+        "'' using ($0 - 1.0/6):2:($2 == $2 ? sprintf('%.0f', $2) : '') with labels offset 0,0.7 notitle, "
+        "'' using ($0 + 1.0/6):3:($3 == $3 ? sprintf('%.0f', $3) : '') with labels offset 0,0.7 notitle",
+    ]
 
 
 def has_cairo():

@@ -14,6 +14,10 @@
 #                    under -icount)
 #     -a ARGS        extra kernel command line (e.g. the suite selector,
 #                    bench.only=crossover)
+#     -c CASES       what the suite runs, comma-separated (bench.cases=):
+#                    matrix (uffd-move-bench's sweeps), art (its ART hot
+#                    path: 1-page MOVE from a buffer against 1-page COPY),
+#                    crossover (uffd-crossover); default all three
 # Writes DIR/LABEL-RUN.log (console), DIR/raw.csv (uffd-move-bench) and
 # DIR/crossover-raw.csv (uffd-crossover), with the kernel column replaced by
 # LABEL and a trailing run column.
@@ -22,10 +26,20 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 initrd=$top/build/initramfs.cpio.gz out=$top/build/bench runs=1 quick=0 det=0
 append=${BENCH_SUITE_ARG:-suite=bench}
-while getopts i:o:n:qda: opt; do
+while getopts i:o:n:qda:c: opt; do
 	case $opt in
 	i) initrd=$OPTARG ;; o) out=$OPTARG ;; n) runs=$OPTARG ;;
 	q) quick=1 ;; d) det=1 ;; a) append="$append $OPTARG" ;;
+	c)
+		for c in ${OPTARG//,/ }; do
+			case $c in matrix | art | crossover) ;; *)
+				echo "run-bench: unknown case '$c' (matrix, art, crossover)" >&2
+				exit 2
+				;;
+			esac
+		done
+		append="$append bench.cases=$OPTARG"
+		;;
 	*) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 	esac
 done
@@ -52,7 +66,7 @@ for kv in "$@"; do
 			-append "console=ttyS0 quiet panic=-1 $append" </dev/null >"$log" 2>&1 || true
 		# Console output has CRLF line ends.
 		sed -i 's/\r$//' "$log"
-		grep -aE '^# [^,#]+,(move|copy|mremap-pmd|mremap-pte),(4k|thp),' "$log" |
+		grep -aE '^# [^,#]+,(move|copy|mremap-pmd|mremap-pte|art-move|art-copy),(4k|thp),' "$log" |
 			sed -E "s/^# [^,]+,/$label,/; s/\$/,$run/" >>"$out/raw.csv" || true
 		grep -aE '^# xover,[^,]+,(move|copy|copy-each),[0-9]' "$log" |
 			sed -E "s/^# xover,[^,]+,/$label,/; s/\$/,$run/" >>"$out/crossover-raw.csv" || true

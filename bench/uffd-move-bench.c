@@ -25,6 +25,22 @@
  * --quick: sizes 4K 2M 16M (thp 2M 16M), request sweep at 16 MiB with
  *   4K 64K 2M, 3 repetitions.
  *
+ * ART hot path (case "art"): Android ART's concurrent compacting GC compacts
+ * the live objects of one to-space page into a per-thread compaction buffer
+ * page and moves that one page into the to-space with UFFDIO_MOVE; the
+ * buffer address is then a hole, and the next page's compaction faults a
+ * fresh page into it.  Per page of a 16 MiB to-space of 4 KiB pages,
+ * registered MISSING, in order:
+ *   art-move    write the whole buffer page (a page fault: the previous
+ *               move took its page), then UFFDIO_MOVE len=4 KiB from the
+ *               buffer into the next to-space page;
+ *   art-copy    write the whole buffer page (populated once, no fault),
+ *               then UFFDIO_COPY it into the next to-space page.
+ * The loop over the whole to-space is timed; the two methods alternate
+ * repetition by repetition, on a fresh to-space and buffer each time.
+ * Rows: method art-move/art-copy, pages 4k, size 16 MiB, request 4 KiB.
+ * --cases LIST picks what runs: matrix, art or matrix,art (the default).
+ *
  * Output: CSV, one line per point:
  *   kernel,method,pages,size,request,threads,median_ns,per_page_ns,throughput_MiBps
  * (per_page_ns is per 4 KiB page, also for thp).  Comments start with '#'.
@@ -53,8 +69,14 @@
 #define MiB	(1024UL * 1024)
 #define MAX_REPS 101
 
-enum method { MOVE, COPY, MREMAP_PMD, MREMAP_PTE, NMETHODS };
-static const char *const mname[NMETHODS] = { "move", "copy", "mremap-pmd", "mremap-pte" };
+enum method { MOVE, COPY, MREMAP_PMD, MREMAP_PTE, ART_MOVE, ART_COPY, NMETHODS };
+static const char *const mname[NMETHODS] = {
+	"move", "copy", "mremap-pmd", "mremap-pte", "art-move", "art-copy"
+};
+
+#define ART_SPACE	(16 * MiB)	/* to-space of the ART hot-path case */
+#define CASE_MATRIX	1
+#define CASE_ART	2
 
 struct point {
 	enum method method;
@@ -260,11 +282,109 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static uint64_t median_u64(uint64_t *ns, int n)
+{
+	uint64_t med;
+
+	qsort(ns, (size_t)n, sizeof(ns[0]), cmp_u64);
+	med = n % 2 ? ns[n / 2] : (ns[n / 2 - 1] + ns[n / 2]) / 2;
+	return med ? med : 1;
+}
+
+static void print_row(const struct point *pt, uint64_t med)
+{
+	printf("%s,%s,%s,%zu,%zu,%d,%" PRIu64 ",%.1f,%.1f\n", kernel, mname[pt->method], pt->thp ? "thp" : "4k",
+	       pt->size, pt->request, pt->threads, med, (double)med / ((double)pt->size / PAGE),
+	       (double)pt->size / MiB / ((double)med / 1e9));
+}
+
+/* The content of word w of to-space page i: what the "compaction" wrote. */
+static inline uint64_t art_word(size_t i, size_t w)
+{
+	return (uint64_t)i << 16 | w | 1ULL << 63;
+}
+
+/*
+ * One repetition of the ART hot path over a fresh to-space: per page, fill
+ * the compaction buffer page, then move (art-move) or copy (art-copy) it
+ * into the next to-space page.  Returns the time of the whole loop.
+ */
+static uint64_t art_rep(enum method m)
+{
+	char *space = map_aligned(ART_SPACE, PROT_READ | PROT_WRITE);
+	char *buf = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct uffdio_register reg = { .range = { (uintptr_t)space, ART_SPACE },
+				       .mode = UFFDIO_REGISTER_MODE_MISSING };
+	uint64_t t0, t1;
+
+	if (buf == MAP_FAILED)
+		die("mmap buffer");
+	if (madvise(space, ART_SPACE, MADV_NOHUGEPAGE) || madvise(buf, PAGE, MADV_NOHUGEPAGE))
+		die("madvise");
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
+		die("UFFDIO_REGISTER");
+	if (m == ART_COPY)
+		memset(buf, 0, PAGE);	/* populated before the clock starts */
+
+	t0 = now_ns();
+	for (size_t i = 0; i < ART_SPACE / PAGE; i++) {
+		uint64_t *w = (uint64_t *)buf;
+		uintptr_t dst = (uintptr_t)(space + i * PAGE);
+
+		for (size_t j = 0; j < PAGE / sizeof(*w); j++)
+			w[j] = art_word(i, j);
+		if (m == ART_MOVE) {
+			struct uffdio_move mv = { .dst = dst, .src = (uintptr_t)buf, .len = PAGE, .mode = 0 };
+
+			if (ioctl(uffd, UFFDIO_MOVE, &mv) || mv.move != (int64_t)PAGE)
+				die("UFFDIO_MOVE (art)");
+		} else {
+			struct uffdio_copy cp = { .dst = dst, .src = (uintptr_t)buf, .len = PAGE, .mode = 0 };
+
+			if (ioctl(uffd, UFFDIO_COPY, &cp) || cp.copy != (int64_t)PAGE)
+				die("UFFDIO_COPY (art)");
+		}
+	}
+	t1 = now_ns();
+
+	for (size_t i = 0; i < ART_SPACE / PAGE; i++) {
+		const uint64_t *w = (const uint64_t *)(space + i * PAGE);
+
+		for (size_t j = 0; j < PAGE / sizeof(*w); j++)
+			if (w[j] != art_word(i, j)) {
+				fprintf(stderr, "uffd-move-bench: %s: wrong data at to-space page %zu word %zu\n",
+					mname[m], i, j);
+				exit(1);
+			}
+	}
+	munmap(space, ART_SPACE + HPAGE);
+	munmap(buf, PAGE);
+	return t1 - t0;
+}
+
+/* The ART hot path, MOVE and COPY repetitions alternating: two rows. */
+static void run_art(int quick)
+{
+	struct point mv = { ART_MOVE, 0, ART_SPACE, PAGE, 1 }, cp = { ART_COPY, 0, ART_SPACE, PAGE, 1 };
+	uint64_t ns_mv[MAX_REPS], ns_cp[MAX_REPS];
+	int reps = reps_override ? reps_override : quick ? 3 : 5;
+
+	if (!have_move)
+		printf("# skip art-move 4k size %zu: kernel lacks UFFDIO_MOVE\n", mv.size);
+	for (int i = 0; i < reps; i++) {
+		if (have_move)
+			ns_mv[i] = art_rep(ART_MOVE);
+		ns_cp[i] = art_rep(ART_COPY);
+	}
+	if (have_move)
+		print_row(&mv, median_u64(ns_mv, reps));
+	print_row(&cp, median_u64(ns_cp, reps));
+}
+
 static void run_point(const struct point *pt, int quick)
 {
-	uint64_t ns[MAX_REPS], med;
+	uint64_t ns[MAX_REPS];
 	int reps = reps_override ? reps_override : quick ? 3 : pt->size <= 16 * MiB ? 5 : 3;
-	double pages = (double)pt->size / PAGE;
 
 	if (pt->method == MOVE && !have_move) {
 		printf("# skip move %s size %zu: kernel lacks UFFDIO_MOVE\n", pt->thp ? "thp" : "4k", pt->size);
@@ -272,25 +392,43 @@ static void run_point(const struct point *pt, int quick)
 	}
 	for (int i = 0; i < reps; i++)
 		ns[i] = one_rep(pt, i == 0);
-	qsort(ns, (size_t)reps, sizeof(ns[0]), cmp_u64);
-	med = reps % 2 ? ns[reps / 2] : (ns[reps / 2 - 1] + ns[reps / 2]) / 2;
-	if (!med)
-		med = 1;
-	printf("%s,%s,%s,%zu,%zu,%d,%" PRIu64 ",%.1f,%.1f\n", kernel, mname[pt->method], pt->thp ? "thp" : "4k",
-	       pt->size, pt->request, pt->threads, med, (double)med / pages,
-	       (double)pt->size / MiB / ((double)med / 1e9));
+	print_row(pt, median_u64(ns, reps));
+}
+
+/* --cases LIST: comma-separated "matrix" and "art"; 0 if LIST is invalid. */
+static int parse_cases(const char *list)
+{
+	char tmp[64], *save = NULL;
+	int cases = 0;
+
+	if (strlen(list) >= sizeof(tmp))
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s", list);
+	for (char *w = strtok_r(tmp, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(w, "matrix"))
+			cases |= CASE_MATRIX;
+		else if (!strcmp(w, "art"))
+			cases |= CASE_ART;
+		else
+			return 0;
+	}
+	return cases;
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: uffd-move-bench [--quick] [--reps N] [--kernel NAME]\n"
+		"Usage: uffd-move-bench [--quick] [--reps N] [--kernel NAME] [--cases LIST]\n"
 		"Time UFFDIO_MOVE, UFFDIO_COPY+MADV_DONTNEED and mremap on populated anon\n"
-		"regions of 4 KiB pages and THPs; print CSV lines\n"
+		"regions of 4 KiB pages and THPs, and the ART GC's hot path (per page: write\n"
+		"a compaction-buffer page, MOVE or COPY it into a uffd to-space); print CSV\n"
 		"kernel,method,pages,size,request,threads,median_ns,per_page_ns,throughput_MiBps\n\n"
 		"  -q, --quick        small matrix (sizes up to 16 MiB, 3 repetitions)\n"
 		"  -r, --reps N       repetitions per point, 1..%d (default 5, 3 above 16 MiB)\n"
 		"  -k, --kernel NAME  kernel column (default: uname -r)\n"
+		"  -c, --cases LIST   what to run, comma-separated: matrix (the size and\n"
+		"                     request sweeps), art (the ART hot path, 16 MiB\n"
+		"                     to-space); default matrix,art\n"
 		"  -h, --help         show this help\n", MAX_REPS);
 }
 
@@ -300,6 +438,7 @@ int main(int argc, char **argv)
 		{ "quick", no_argument, NULL, 'q' },
 		{ "reps", required_argument, NULL, 'r' },
 		{ "kernel", required_argument, NULL, 'k' },
+		{ "cases", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -311,13 +450,13 @@ int main(int argc, char **argv)
 	static const size_t quick_reqs[] = { 4 * KiB, 64 * KiB, 2 * MiB };
 	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_MOVE };
 	struct utsname u;
-	int c, quick = 0;
+	int c, quick = 0, cases = CASE_MATRIX | CASE_ART;
 	pthread_t helper;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	uname(&u);
 	snprintf(kernel, sizeof(kernel), "%s", u.release);
-	while ((c = getopt_long(argc, argv, "qr:k:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qr:k:c:h", lopts, NULL)) != -1) {
 		char *end;
 		long v;
 
@@ -339,6 +478,14 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			snprintf(kernel, sizeof(kernel), "%s", optarg);
+			break;
+		case 'c':
+			cases = parse_cases(optarg);
+			if (!cases) {
+				fprintf(stderr, "uffd-move-bench: invalid --cases '%s': matrix, art or matrix,art\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -372,17 +519,18 @@ int main(int argc, char **argv)
 	    pthread_create(&helper, NULL, helper_main, NULL))
 		die("pthread");
 
-	printf("# uffd-move-bench on %s, %s matrix, UFFDIO_MOVE %s\n", kernel, quick ? "quick" : "default",
+	printf("# uffd-move-bench on %s, %s matrix, cases%s%s, UFFDIO_MOVE %s\n", kernel,
+	       quick ? "quick" : "default", cases & CASE_MATRIX ? " matrix" : "", cases & CASE_ART ? " art" : "",
 	       have_move ? "available" : "MISSING");
 	printf("kernel,method,pages,size,request,threads,median_ns,per_page_ns,throughput_MiBps\n");
 
 	/* size sweep: request min(size, 2 MiB), 1 thread, every method */
-	for (int thp = 0; thp <= 1; thp++) {
+	for (int thp = 0; thp <= 1 && (cases & CASE_MATRIX); thp++) {
 		const size_t *sz = thp ? (quick ? quick_thp : sizes_thp) : (quick ? quick_4k : sizes_4k);
 		size_t nsz = thp ? (quick ? 2 : 4) : (quick ? 3 : 6);
 
 		for (size_t i = 0; i < nsz; i++)
-			for (int m = 0; m < NMETHODS; m++) {
+			for (int m = MOVE; m <= MREMAP_PTE; m++) {
 				struct point pt = { (enum method)m, thp, sz[i], sz[i] < 2 * MiB ? sz[i] : 2 * MiB, 1 };
 
 				if (m >= MREMAP_PMD)
@@ -391,7 +539,7 @@ int main(int argc, char **argv)
 			}
 	}
 	/* request sweep: fixed region, move and copy, 1 and 2 threads */
-	for (int thp = 0; thp <= 1; thp++)
+	for (int thp = 0; thp <= 1 && (cases & CASE_MATRIX); thp++)
 		for (int threads = 1; threads <= 2; threads++)
 			for (size_t i = 0; i < (quick ? 3 : 6); i++)
 				for (int m = MOVE; m <= COPY; m++) {
@@ -402,6 +550,9 @@ int main(int argc, char **argv)
 						continue;	/* already in the size sweep */
 					run_point(&pt, quick);
 				}
+	/* ART hot path: 1-page MOVE from a buffer against 1-page COPY */
+	if (cases & CASE_ART)
+		run_art(quick);
 	helper_exit = 1;
 	pthread_barrier_wait(&bar_start);
 	pthread_join(helper, NULL);
