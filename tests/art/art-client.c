@@ -641,7 +641,16 @@ static void sigbus_handler(int sig, siginfo_t *si, void *uc)
 	(void)uc;
 	if (sig != SIGBUS || !__atomic_load_n(&R.active, __ATOMIC_ACQUIRE) ||
 	    a < to || a >= to + R.npages * pg || !tls_buf) {
-		/* Not ours: die of it on return. */
+		/* Not ours: say what it was, and die of it on return. */
+		char msg[160];
+		int n = snprintf(msg, sizeof(msg),
+				 "# SIGBUS not from to-space: addr %#lx code %d active %d mutator %d to %p from %p bufs %p\n",
+				 (unsigned long)a, si->si_code,
+				 __atomic_load_n(&R.active, __ATOMIC_ACQUIRE), tls_mutator,
+				 (void *)R.to, (void *)R.from, (void *)R.bufs);
+
+		if (n > 0 && write(1, msg, n) < 0)
+			n = 0;
 		signal(SIGBUS, SIG_DFL);
 		errno = saved;
 		return;
@@ -688,6 +697,8 @@ static void *mutator(void *arg)
 
 	tls_buf = R.bufs + (1 + ma->id) * pg;
 	tls_mutator = 1;
+	/* The SIGBUS handler reads them: no access may move above this. */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	/* Prelude: one fault each before the collector starts. */
 	w = (volatile uint64_t *)(R.to + first * pg);
 	if (w[0] != expect_word(first, 0))
@@ -729,6 +740,7 @@ static void *collector(void *arg)
 
 	(void)arg;
 	tls_buf = R.bufs;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	pthread_barrier_wait(&R.sync);
 	for (size_t p = 0; p < R.npages;) {
 		__atomic_store_n(&R.cpos, p, __ATOMIC_RELAXED);
