@@ -19,6 +19,7 @@
  * TAP output; the last line is "# summary fuzz: iterations=N ... errnos:".
  */
 #include "common.h"
+#include <sys/utsname.h>
 #include <stddef.h>
 #include <sys/eventfd.h>
 
@@ -319,6 +320,27 @@ static int where(uint64_t a)
 	return -1;
 }
 
+#ifndef UFFDIO_MOVE_MODE_CONFIRM_FIXED
+#define UFFDIO_MOVE_MODE_CONFIRM_FIXED	((__u64)1 << 62)
+#endif
+
+/*
+ * The mode bits the kernel knows: upstream's two, and on a 6.1 kernel with
+ * the series (UFFDIO_MOVE before 6.8) Android's CONFIRM_FIXED as well.
+ */
+static uint64_t known_modes = UFFDIO_MOVE_MODE_DONTWAKE |
+			      UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES;
+
+static void init_known_modes(void)
+{
+	unsigned int major = 0, minor = 0;
+	struct utsname u;
+
+	if (!uname(&u) && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+	    (major < 6 || (major == 6 && minor < 8)))
+		known_modes |= UFFDIO_MOVE_MODE_CONFIRM_FIXED;
+}
+
 /*
  * The errnos the contract allows for these arguments, for a task size.
  * *wr_fail is what the ioctl returns when it cannot write the result field:
@@ -332,8 +354,7 @@ static uint64_t allowed_ts(uint64_t d, uint64_t s, uint64_t len, uint64_t mode,
 
 	if ((d | s | len) & (PS - 1) || !len || d >= ts || s >= ts ||
 	    len > ts - d || len > ts - s ||
-	    mode & ~(uint64_t)(UFFDIO_MOVE_MODE_DONTWAKE |
-			       UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES)) {
+	    mode & ~known_modes) {
 		*wr_fail = B(EINVAL);
 		return B(EINVAL);
 	}
@@ -692,6 +713,7 @@ int main(int argc, char **argv)
 	void *spare;
 	int c, ok;
 
+	init_known_modes();
 	while ((c = getopt(argc, argv, "t:n:s:v")) != -1) {
 		switch (c) {
 		case 't': secs = atof(optarg); break;
