@@ -548,13 +548,12 @@ static void move_ioctl(uintptr_t dst, uintptr_t src, size_t len, __u64 mode)
 		e = errno;
 		switch (e) {
 		case EEXIST:
-			ADD(eexist, 1);
-			dst += pg;
-			src += pg;
-			len -= pg;
-			break;
 		case ENOENT:
-			ADD(enoent, 1);
+			/* the page is there already, or a hole: skip it */
+			if (e == EEXIST)
+				ADD(eexist, 1);
+			else
+				ADD(enoent, 1);
 			dst += pg;
 			src += pg;
 			len -= pg;
