@@ -2,7 +2,8 @@
 # top-level Makefile).  The harness may set BUILD, UAPI_INC, USER_CC,
 # USER_CFLAGS, GUEST_BZIMAGE and INITRAMFS; defaults let it stand alone.
 #
-#   make bench          patched guest kernel vs the 6.12 reference kernel:
+#   make bench          patched guest kernel vs the 7.3 and 6.12 reference
+#                       kernels (REFS picks them, e.g. REFS=7.3):
 #                       build/bench/{results.csv,table.txt,throughput.png}
 #                       and the MOVE/COPY crossover by run length:
 #                       build/bench/crossover.{csv,txt,png},
@@ -12,9 +13,11 @@
 #                       build/bench/host/ (bench-crossover-host: crossover only,
 #                       bench-move-host: uffd-move-bench only)
 #   make bench-process  the process around the move (uffd-process-bench),
-#                       both kernels: build/procbench/{table.txt,latency.png}
+#                       every kernel: build/procbench/{table.txt,latency.png}
 #   make bench-process-host   the same natively on the build host
-#   make ref-kernel     build (or reuse) build/obj-ref-6.12 bzImage
+#   make ref-kernel     build (or reuse) build/obj-ref-{7.3,6.12} bzImage
+#                       (7.3: Debian's linux-source-7.3 from trixie-backports,
+#                       fetched into build/dl/, never installed)
 # BENCH_FLAGS is passed to bench/run-bench.sh: -q quick matrix, -n RUNS boots
 # per kernel (median), -d deterministic (-icount shift=0,sleep=off),
 # -a bench.only=crossover (or =matrix) runs one of the two benchmarks.
@@ -31,12 +34,17 @@ USER_CC ?= gcc
 USER_CFLAGS ?= -O2 -g
 GUEST_BZIMAGE ?= $(BUILD)/obj-guest/arch/x86/boot/bzImage
 INITRAMFS ?= $(BUILD)/initramfs.cpio.gz
-REF_BZIMAGE = $(BUILD)/obj-ref-6.12/arch/x86/boot/bzImage
+# The reference kernels, newest first: version, label, bzImage.
+REFS ?= 7.3 6.12
+REF_LABEL_7.3 ?= 7.3.4
+REF_LABEL_6.12 ?= 6.12.118
+ref_bzimage = $(BUILD)/obj-ref-$(1)/arch/x86/boot/bzImage
+REF_LABELS = $(foreach v,$(REFS),$(REF_LABEL_$(v)))
+REF_KERNEL_ARGS = $(foreach v,$(REFS),$(REF_LABEL_$(v))=$(call ref_bzimage,$(v)))
 BENCH_OUT ?= $(BUILD)/bench
 BENCH_FLAGS ?=
 BENCH_SUITE_ARG ?= suite=bench
 OURS_LABEL ?= 6.1.192+move
-REF_LABEL ?= 6.12.118
 UFFD_BENCH_FLAGS = $(USER_CFLAGS) -Wall -Wextra -Werror -static -pthread -isystem $(UAPI_INC)
 BENCH_CASES ?=
 BENCH_COMMA := ,
@@ -70,12 +78,13 @@ BENCH_REPORT = if [ "$$(wc -l <$(BENCH_OUT)/raw.csv)" -gt 1 ]; then bench/report
 .PHONY: ref-kernel bench bench-ref bench-host bench-crossover-host bench-move-host \
 	bench-process bench-process-host
 ref-kernel:
-	scripts/build-ref-kernel.sh
+	$(if $(filter 7.3,$(REFS)),scripts/fetch-linux-7.3.sh)
+	$(foreach v,$(REFS),scripts/build-ref-kernel.sh $(v) &&) true
 
 bench: $(GUEST_BIN)/uffd-move-bench $(GUEST_BIN)/uffd-crossover ref-kernel $(GUEST_BZIMAGE) $(INITRAMFS)
 	BENCH_SUITE_ARG='$(BENCH_SUITE_ARG)' bench/run-bench.sh -i $(INITRAMFS) -o $(BENCH_OUT) $(BENCH_FLAGS) \
-		$(BENCH_CASES_FLAG) $(OURS_LABEL)=$(GUEST_BZIMAGE) $(REF_LABEL)=$(REF_BZIMAGE)
-	$(call BENCH_REPORT,$(OURS_LABEL) $(REF_LABEL))
+		$(BENCH_CASES_FLAG) $(OURS_LABEL)=$(GUEST_BZIMAGE) $(REF_KERNEL_ARGS)
+	$(call BENCH_REPORT,$(OURS_LABEL) $(REF_LABELS))
 	$(if $(BENCH_CASES),,$(MAKE) bench-process)
 
 # The process around the move (uffd-process-bench): victims' latency and
@@ -84,16 +93,16 @@ bench: $(GUEST_BIN)/uffd-move-bench $(GUEST_BIN)/uffd-crossover ref-kernel $(GUE
 PROCBENCH_RUNS ?= 3
 bench-process: $(GUEST_BIN)/uffd-process-bench ref-kernel $(GUEST_BZIMAGE) $(INITRAMFS)
 	bench/run-process-bench.sh -i $(INITRAMFS) -o $(BUILD)/procbench -n $(PROCBENCH_RUNS) \
-		$(OURS_LABEL)=$(GUEST_BZIMAGE) $(REF_LABEL)=$(REF_BZIMAGE)
-	bench/process-report.py $(BUILD)/procbench/raw.csv $(BUILD)/procbench $(OURS_LABEL) $(REF_LABEL)
+		$(OURS_LABEL)=$(GUEST_BZIMAGE) $(REF_KERNEL_ARGS)
+	bench/process-report.py $(BUILD)/procbench/raw.csv $(BUILD)/procbench $(OURS_LABEL) $(REF_LABELS)
 
 bench-process-host: $(GUEST_BIN)/uffd-process-bench
 	$(GUEST_BIN)/uffd-process-bench -k host-$$(uname -r)
 
 bench-ref: $(GUEST_BIN)/uffd-move-bench $(GUEST_BIN)/uffd-crossover ref-kernel $(INITRAMFS)
 	BENCH_SUITE_ARG='$(BENCH_SUITE_ARG)' bench/run-bench.sh -i $(INITRAMFS) -o $(BENCH_OUT) $(BENCH_FLAGS) \
-		$(BENCH_CASES_FLAG) $(REF_LABEL)=$(REF_BZIMAGE)
-	$(call BENCH_REPORT,$(REF_LABEL))
+		$(BENCH_CASES_FLAG) $(REF_KERNEL_ARGS)
+	$(call BENCH_REPORT,$(REF_LABELS))
 
 # The crossover natively: the host is shared, so the load average is logged
 # next to the numbers and the table uses the mover's CPU time (wall time is
@@ -115,8 +124,9 @@ bench-move-host: $(GUEST_BIN)/uffd-move-bench
 			/^[^#]/ && $$1 != "kernel" { print $$0 ",1" }' >$(BENCH_OUT)/host/raw.csv
 	bench/report.py $(BENCH_OUT)/host/raw.csv $(BENCH_OUT)/host host-$$(uname -r)
 
-# Instruction profile of one 2 MiB MOVE call (4 KiB pages and one THP), per
-# kernel function, for both kernels: build/profile/.
+# Instruction profile of one MOVE call (2 MiB of 4 KiB pages, one THP, one
+# 4 KiB page), per kernel function, every kernel side by side:
+# build/profile/compare-{4k,thp,page}.txt.
 GUEST_BINS += $(GUEST_BIN)/uffd-move-once
 KSELFTEST_INC ?= $(BUILD)/linux/tools/testing/selftests
 
@@ -127,4 +137,5 @@ $(GUEST_BIN)/uffd-move-once: bench/profile/uffd-move-once.c $(wildcard $(UAPI_IN
 .PHONY: profile
 profile: $(GUEST_BIN)/uffd-move-once ref-kernel $(GUEST_BZIMAGE) initramfs
 	bench/profile/run-profile.sh -i $(INITRAMFS) -o $(BUILD)/profile \
-		$(OURS_LABEL)=$(dir $(GUEST_BZIMAGE))../../.. $(REF_LABEL)=$(dir $(REF_BZIMAGE))../../..
+		$(OURS_LABEL)=$(dir $(GUEST_BZIMAGE))../../.. \
+		$(foreach v,$(REFS),$(REF_LABEL_$(v))=$(BUILD)/obj-ref-$(v))

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Turn uffd-crossover rows into the crossover table and a gnuplot PNG.
 
-usage: bench/crossover.py RAW_CSV OUT_DIR [cpu|wall]
+usage: bench/crossover.py RAW_CSV OUT_DIR [cpu|wall] [KERNEL ...]
 
 RAW_CSV: lines "kernel,method,run_pages,others,cpus_others,median_ns,
 per_page_ns,cpu_median_ns,cpu_per_page_ns[,run]" (a header line is skipped);
-several boots (run column) are combined by their median.
+several boots (run column) are combined by their median.  KERNELs pick the
+kernels (labels of the kernel column) and their order; by default, every
+kernel of RAW_CSV in the order it first appears (run-bench.sh's order: ours,
+then the references).  Any number of kernels.
 The metric (default wall) is what the plot shows and what the first
 crossover column uses; the table gives the crossover by both metrics.
 
@@ -17,7 +20,8 @@ gives it against "copy-each" (MADV_DONTNEED after every run).
 
 Writes OUT_DIR/crossover.csv (one line per point), crossover.txt (the
 per-page costs and the crossover per kernel and thread count) and
-crossover.png.
+crossover.png (one series per kernel, method and number of other threads:
+colour by method, marker by kernel, dash by other threads).
 """
 import csv
 import statistics
@@ -26,6 +30,8 @@ import sys
 from collections import defaultdict
 
 METHODS = ["move", "copy", "copy-each"]
+# gnuplot point type of each kernel in the plot, in order (cycled beyond).
+MARKERS = [(5, "squares"), (7, "circles"), (9, "triangles"), (13, "diamonds"), (11, "down triangles")]
 
 
 def crossover(move, copy):
@@ -41,12 +47,11 @@ def crossover(move, copy):
 
 
 def main():
-    if len(sys.argv) not in (3, 4):
+    if len(sys.argv) < 3:
         sys.exit(__doc__)
-    raw, out = sys.argv[1], sys.argv[2]
-    metric = sys.argv[3] if len(sys.argv) == 4 else "wall"
-    if metric not in ("cpu", "wall"):
-        sys.exit(__doc__)
+    raw, out, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+    metric = args.pop(0) if args and args[0] in ("cpu", "wall") else "wall"
+    want = list(dict.fromkeys(args))
 
     pts = defaultdict(lambda: ([], []))
     cpus = {}
@@ -56,13 +61,20 @@ def main():
             if not row or row[0] in ("kernel", "xover") or row[0].startswith("#"):
                 continue
             k, m, run, oth, cpo = row[0], row[1], int(row[2]), int(row[3]), int(row[4])
+            if want and k not in want:
+                continue
             if k not in kernels:
                 kernels.append(k)
             pts[(k, m, run, oth)][0].append(float(row[6]))
             pts[(k, m, run, oth)][1].append(float(row[8]))
             cpus[(k, oth)] = cpo
     if not pts:
-        sys.exit("crossover: no rows in " + raw)
+        sys.exit("crossover: no rows in " + raw + (" for " + " ".join(want) if want else ""))
+    if want:
+        missing = [k for k in want if k not in kernels]
+        if missing:
+            print("crossover: no rows for " + " ".join(missing), file=sys.stderr)
+        kernels = [k for k in want if k in kernels]
     res = {key: (statistics.median(w), statistics.median(c), len(w)) for key, (w, c) in pts.items()}
 
     with open(f"{out}/crossover.csv", "w") as f:
@@ -119,6 +131,7 @@ def plot(res, kernels, runs, idx, metric, out):
     blocks, cmds = [], []
     colors = {"move": "#1f77b4", "copy": "#d62728", "copy-each": "#ff7f0e"}
     for ki, k in enumerate(kernels):
+        pt = MARKERS[ki % len(MARKERS)][0]
         for m in METHODS:
             for oth in sorted({key[3] for key in res if key[0] == k}):
                 p = [(r, res[(k, m, r, oth)][idx]) for r in runs if (k, m, r, oth) in res]
@@ -126,7 +139,7 @@ def plot(res, kernels, runs, idx, metric, out):
                     continue
                 name = f"d{len(blocks)}"
                 blocks.append(f"${name} << EOD\n" + "\n".join(f"{r} {v:.1f}" for r, v in p) + "\nEOD")
-                cmds.append(f"${name} using 1:2 with linespoints lw 2 pt {5 + 2 * ki} ps 0.8 dt {1 + oth} "
+                cmds.append(f"${name} using 1:2 with linespoints lw 2 pt {pt} ps 0.8 dt {1 + oth} "
                             f"lc rgb '{colors[m]}' title '{k} {m}, {oth} other thr'")
     script = [
         "set terminal pngcairo size 1100,800 font 'DejaVu Sans,10'" if has_cairo() else "set terminal png size 1100,800",
@@ -141,12 +154,19 @@ def plot(res, kernels, runs, idx, metric, out):
         "set key outside bottom center horizontal maxrows 3 font ',8'",
         "set xtics (" + ",".join(f"'{r}' {r}" for r in runs) + ")",
         'set title "UFFDIO_MOVE vs UFFDIO_COPY (+ MADV_DONTNEED at the end: copy, after each run: copy-each)\\n'
-        'by run length; solid: no other thread running, dashed: 1, dotted: 2"',
+        'by run length; solid: no other thread running, dashed: 1, dotted: 2' + marker_note(kernels) + '"',
         "plot " + ", \\\n  ".join(cmds),
     ]
     with open(f"{out}/crossover.gp", "w") as f:
         f.write("\n".join(script) + "\n")
     subprocess.run(["gnuplot", f"{out}/crossover.gp"], check=True)
+
+
+def marker_note(kernels):
+    """'; squares: K1, circles: K2, ...' when there are several kernels."""
+    if len(kernels) < 2:
+        return ""
+    return "; " + ", ".join(f"{MARKERS[ki % len(MARKERS)][1]}: {k}" for ki, k in enumerate(kernels))
 
 
 def has_cairo():

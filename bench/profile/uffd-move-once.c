@@ -4,7 +4,9 @@
  * -> dst, so that the third call finds both page tables (or huge pmds) in
  * place: the call bench/profile/trace-move.py traces instruction by
  * instruction.  "uffd-move-once 4k" uses 4 KiB pages (MADV_NOHUGEPAGE),
- * "uffd-move-once thp" one THP.  Prints kselftest TAP.
+ * "uffd-move-once thp" one THP, "uffd-move-once page" moves only the first
+ * 4 KiB page of the 4 KiB-page region, one page per request as ART does.
+ * Prints kselftest TAP.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -47,15 +49,15 @@ static void uffd_register(int uffd, char *p)
 		ksft_exit_fail_msg("UFFDIO_REGISTER: %s\n", strerror(errno));
 }
 
-static void move(int uffd, char *dst, char *src)
+static void move(int uffd, char *dst, char *src, unsigned long len)
 {
 	struct uffdio_move mv = {
 		.dst = (unsigned long)dst,
 		.src = (unsigned long)src,
-		.len = REGION,
+		.len = len,
 	};
 
-	if (ioctl(uffd, UFFDIO_MOVE, &mv) || mv.move != (__s64)REGION)
+	if (ioctl(uffd, UFFDIO_MOVE, &mv) || mv.move != (__s64)len)
 		ksft_exit_fail_msg("UFFDIO_MOVE: %s, moved %lld\n",
 				   strerror(errno), (long long)mv.move);
 }
@@ -63,7 +65,9 @@ static void move(int uffd, char *dst, char *src)
 int main(int argc, char **argv)
 {
 	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_MOVE };
-	int thp = argc > 1 && !strcmp(argv[1], "thp");
+	const char *what = argc > 1 ? argv[1] : "4k";
+	int thp = !strcmp(what, "thp");
+	unsigned long len = strcmp(what, "page") ? REGION : 4096;
 	int advice = thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE;
 	unsigned long i;
 	char *a, *b;
@@ -78,12 +82,12 @@ int main(int argc, char **argv)
 	b = region(advice, 0);
 	uffd_register(uffd, a);
 	uffd_register(uffd, b);
-	move(uffd, b, a);
-	move(uffd, a, b);
-	move(uffd, b, a);
-	for (i = 0; i < REGION; i += getpagesize())
+	move(uffd, b, a, len);
+	move(uffd, a, b, len);
+	move(uffd, b, a, len);
+	for (i = 0; i < len; i += getpagesize())
 		if (b[i] != 0x5a)
 			ksft_exit_fail_msg("byte %lu of dst is %d\n", i, b[i]);
-	ksft_test_result_pass("uffd-move-once %s\n", thp ? "thp" : "4k");
+	ksft_test_result_pass("uffd-move-once %s\n", what);
 	ksft_finished();
 }
