@@ -6,8 +6,8 @@
 Takes the median over runs of every figure, prints a table per kernel, in
 the order given (victim latencies alone and beside the mover, MOVE
 throughput per scenario), checks OURS against the acceptance criteria of
-the project's issue 16 (the throughput ratio against each REFERENCE, an
-upstream kernel; zero or more), and writes OUT_DIR/table.txt,
+the project's issues 16 and 25 (MOVE alone at least as fast as on each
+REFERENCE, an upstream kernel; zero or more), and writes OUT_DIR/table.txt,
 OUT_DIR/summary.csv (every kernel) and OUT_DIR/latency.png (gnuplot: victim
 p99 alone and beside the mover, per victim, one pair of bars per kernel).
 """
@@ -65,8 +65,8 @@ def kernel_table(med, k):
 
 
 def acceptance(med, ours, refs):
-    """(text, passed) of each acceptance criterion; the throughput one
-    once per reference."""
+    """(text, passed) of each acceptance criterion; the one against an
+    upstream kernel once per reference."""
     def get(k, s, t, m, col):
         v = med.get((k, s, t, m), {}).get(col)
         return v if v is not None else float('nan')
@@ -75,18 +75,18 @@ def acceptance(med, ours, refs):
     mm_a, mm_b = get(ours, 'mmap', 'mmap', '0', 'p99_us'), get(ours, 'mmap', 'mmap', '1', 'p99_us')
     checks.append((f'mmap+munmap p99 beside the mover {mm_b:.0f} us <= 10x alone '
                    f'({mm_a:.0f} us): {mm_b / mm_a:.1f}x', mm_b <= 10 * mm_a))
-    checks.append((f'mmap+munmap p99 beside the mover {mm_b:.0f} us < 1000 us', mm_b < 1000))
+    checks.append((f'mmap+munmap p99 beside the mover {mm_b:.0f} us < 500 us', mm_b < 500))
     f_a, f_b = get(ours, 'fault', 'fault', '0', 'p99_us'), get(ours, 'fault', 'fault', '1', 'p99_us')
     checks.append((f'fault p99 beside the mover {f_b:.1f} us <= 10x alone '
                    f'({f_a:.1f} us): {f_b / f_a:.1f}x', f_b <= 10 * f_a))
     t_alone = get(ours, 'alone', 'move', '1', 'move_MiBps')
     t_mmap = get(ours, 'mmap', 'move', '1', 'move_MiBps')
-    checks.append((f'MOVE beside the mmap thread {t_mmap:.0f} MiB/s >= 1/3 of alone '
-                   f'({t_alone:.0f} MiB/s): {t_mmap / t_alone:.2f}', t_mmap >= t_alone / 3))
+    checks.append((f'MOVE beside the mmap thread {t_mmap:.0f} MiB/s >= 1/2 of alone '
+                   f'({t_alone:.0f} MiB/s): {t_mmap / t_alone:.2f}', t_mmap >= t_alone / 2))
     for ref in refs:
-        r_mmap = get(ref, 'mmap', 'move', '1', 'move_MiBps')
-        checks.append((f'MOVE beside the mmap thread {t_mmap:.0f} MiB/s >= 3x {ref} '
-                       f'({r_mmap:.0f} MiB/s): {t_mmap / r_mmap:.2f}x', t_mmap >= 3 * r_mmap))
+        r_alone = get(ref, 'alone', 'move', '1', 'move_MiBps')
+        checks.append((f'MOVE alone {t_alone:.0f} MiB/s >= {ref} alone '
+                       f'({r_alone:.0f} MiB/s): {t_alone / r_alone:.2f}x', t_alone >= r_alone))
     return checks
 
 
