@@ -138,7 +138,8 @@ $(GUEST_BIN)/uffd-move-once: bench/profile/uffd-move-once.c $(wildcard $(UAPI_IN
 
 PROFILE_REFS ?= 7.3
 .PHONY: profile
-profile: $(GUEST_BIN)/uffd-move-once ref-kernel $(GUEST_BZIMAGE) initramfs
+profile: $(GUEST_BIN)/uffd-move-once $(GUEST_BZIMAGE) initramfs
+	$(MAKE) ref-kernel REFS='$(PROFILE_REFS)'
 	bench/profile/run-profile.sh -i $(INITRAMFS) -o $(BUILD)/profile \
 		$(OURS_LABEL)=$(dir $(GUEST_BZIMAGE))../../.. \
 		$(foreach v,$(PROFILE_REFS),$(REF_LABEL_$(v))=$(BUILD)/obj-ref-$(v))
